@@ -1,0 +1,87 @@
+/**
+ * Every failure hotworker reports is a {@link HotError} with one of these stable codes.
+ * Match on `error.code`, never on the message text.
+ */
+export const HotErrorCodes = {
+  /** The entry could not be bundled: syntax error, unresolved import. The message names file:line:column. */
+  ERR_HOT_BUILD: 'ERR_HOT_BUILD',
+  /** The new version lacks exports the current one has; pass `allowBreaking: true` to upgrade anyway. */
+  ERR_HOT_INCOMPATIBLE: 'ERR_HOT_INCOMPATIBLE',
+  /** The new version threw, exited or did not finish loading within `loadTimeout`. */
+  ERR_HOT_LOAD: 'ERR_HOT_LOAD',
+  /** The `verify(api)` smoke check rejected against the new version. */
+  ERR_HOT_VERIFY: 'ERR_HOT_VERIFY',
+  /** The called name is not an exported function of the version that would run it. */
+  ERR_HOT_NO_EXPORT: 'ERR_HOT_NO_EXPORT',
+  /** The call ran past its timeout; its worker was terminated and replaced. */
+  ERR_HOT_CALL_TIMEOUT: 'ERR_HOT_CALL_TIMEOUT',
+  /** The worker running the call died (exit, uncaught exception, out of memory, or killed after `drainTimeout`). */
+  ERR_HOT_WORKER_EXIT: 'ERR_HOT_WORKER_EXIT',
+  /** An argument or result cannot cross a thread boundary (structured clone). */
+  ERR_HOT_CLONE: 'ERR_HOT_CLONE',
+  /** The module or host is closed (or closing); it takes no more calls or upgrades. */
+  ERR_HOT_CLOSED: 'ERR_HOT_CLOSED',
+  /** `rollback()` was called with no earlier version kept. */
+  ERR_HOT_NO_PREVIOUS: 'ERR_HOT_NO_PREVIOUS',
+  /** An option has the wrong type or value, or is unknown. */
+  ERR_HOT_INVALID_OPTION: 'ERR_HOT_INVALID_OPTION',
+} as const;
+
+/** The union of every {@link HotError} code. */
+export type HotErrorCode = keyof typeof HotErrorCodes;
+
+// A registry symbol, so that `instanceof HotError` holds even when two copies of
+// hotworker are loaded (e.g. a library and the app depend on different versions).
+const kHotError = Symbol.for('hotworker.HotError');
+
+/** Extra context a {@link HotError} can carry. */
+export interface HotErrorDetails {
+  /** The error that led to this one (the module's own error, the worker's exit reason, …). */
+  cause?: unknown;
+  /** The exported function the failing call targeted. */
+  fn?: string;
+  /** The version id the failure concerns. */
+  version?: number;
+  /** Export names missing from the new version (`ERR_HOT_INCOMPATIBLE`). */
+  missing?: string[];
+  /** Path to the value that failed to clone (`ERR_HOT_CLONE`), e.g. `args[0].callback`. */
+  path?: string;
+  /** The worker's exit code, when it exited (`ERR_HOT_WORKER_EXIT`, `ERR_HOT_LOAD`). */
+  exitCode?: number;
+}
+
+/**
+ * The one error class hotworker throws. `code` is stable across releases;
+ * `cause` keeps the underlying error (the module's own, or the worker's).
+ */
+export class HotError extends Error {
+  override name = 'HotError';
+  readonly code: HotErrorCode;
+  readonly fn?: string;
+  readonly version?: number;
+  readonly missing?: string[];
+  readonly path?: string;
+  readonly exitCode?: number;
+
+  constructor(code: HotErrorCode, message: string, details: HotErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    if (details.fn !== undefined) this.fn = details.fn;
+    if (details.version !== undefined) this.version = details.version;
+    if (details.missing !== undefined) this.missing = details.missing;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.exitCode !== undefined) this.exitCode = details.exitCode;
+  }
+
+  /** True for any hotworker error, from any copy of the package. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && kHotError in value;
+  }
+
+  /** True when `value` is a {@link HotError}, optionally with the given code. */
+  static is(value: unknown, code?: HotErrorCode): value is HotError {
+    return value instanceof HotError && (code === undefined || value.code === code);
+  }
+}
+
+Object.defineProperty(HotError.prototype, kHotError, { value: true });

@@ -1,0 +1,424 @@
+/**
+ * One version live: its piscina pool, the proof that it loaded, the calls it has accepted,
+ * and its end (drain, then terminate every worker).
+ */
+import { performance } from 'node:perf_hooks';
+import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { Artifact } from './build.js';
+import { HotError } from './errors.js';
+import type { CallOptions } from './options.js';
+import {
+  type CallTask,
+  deserializeError,
+  FAULT,
+  findUncloneable,
+  isFault,
+  LOAD_REPORT,
+  type LoadReport,
+  PING,
+  type WorkerData,
+} from './protocol.js';
+
+/** What identifies one version of a module. */
+export interface VersionInfo {
+  /** 1 for the first version, then one more for each upgrade or restart. A rollback brings back the earlier id. */
+  readonly id: number;
+  /** Content hash of the bundle (16 hex digits). */
+  readonly hash: string;
+  /** Absolute path of the entry it was built from. */
+  readonly entry: string;
+  /** Export names, from the build's metafile. */
+  readonly exports: readonly string[];
+  /** When this version was built. */
+  readonly createdAt: Date;
+}
+
+/** What the end of a generation did. */
+export interface DrainResult {
+  /** Calls the generation had accepted when the drain began and finished normally. */
+  readonly drained: number;
+  /** Calls still running at `drainTimeout`, whose workers were terminated. */
+  readonly killed: number;
+  /** Milliseconds from the start of the drain to the last worker gone. */
+  readonly drainMs: number;
+}
+
+export interface GenerationSettings {
+  readonly minThreads: number;
+  readonly maxThreads: number;
+  readonly loadTimeout: number;
+  readonly callTimeout: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+  /** Told when a worker dies outside any call (an exception from a timer, while idle). */
+  readonly onCrash: (generation: Generation, error: HotError) => void;
+}
+
+const dispatchFile = new URL('../workers/dispatch.js', import.meta.url).href;
+
+/**
+ * Piscina needs a non-zero idle timeout or workers above `minThreads` are ended as soon as
+ * they go idle, and respawned under the next burst.
+ */
+const IDLE_TIMEOUT_MS = 10_000;
+
+export class Generation {
+  readonly version: VersionInfo;
+  readonly artifact: Artifact;
+  readonly #pool: Piscina;
+  readonly #callTimeout: number;
+  /** Exported functions, as the workers found them; set once every worker has loaded. */
+  #functions: ReadonlySet<string> = new Set();
+  /** Calls accepted and not yet settled. The pool is only destroyed once this is 0 (or at the drain deadline). */
+  #inFlight = 0;
+  /** Resolves the drain's wait; only set while a drain waits. */
+  #onIdle: (() => void) | undefined;
+  /** Why the pool was destroyed; set before destroying, so calls cut off get a precise error. */
+  #endReason: string | undefined;
+  #ending: Promise<void> | undefined;
+  /** The one drain of this generation; every caller of drain() shares it. */
+  #draining: Promise<DrainResult> | undefined;
+
+  private constructor(artifact: Artifact, version: VersionInfo, pool: Piscina, callTimeout: number) {
+    this.artifact = artifact;
+    this.version = version;
+    this.#pool = pool;
+    this.#callTimeout = callTimeout;
+  }
+
+  /**
+   * Starts a pool on the artifact and resolves once every initial worker has imported the
+   * bundle and the pool has answered a task. Rejects `ERR_HOT_LOAD` (the pool destroyed) when
+   * a worker throws, exits or is still loading after `loadTimeout`; rejects `signal.reason`
+   * when `signal` aborts first.
+   */
+  static async start(artifact: Artifact, version: VersionInfo, settings: GenerationSettings, signal?: AbortSignal): Promise<Generation> {
+    const pool = new Piscina({
+      filename: dispatchFile,
+      workerData: { bundle: artifact.url } satisfies WorkerData,
+      minThreads: settings.minThreads,
+      maxThreads: settings.maxThreads,
+      idleTimeout: IDLE_TIMEOUT_MS,
+      maxQueue: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+      // An idle worker parked in Atomics.wait has a frozen event loop: timers a task left
+      // behind would fire inside the next, unrelated task (../shared/NOTES.md).
+      atomics: 'disabled',
+      ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
+    });
+    const generation = new Generation(artifact, version, pool, settings.callTimeout);
+    // Always listen: piscina emits 'error' for a worker that dies while idle, and an
+    // unheard 'error' would crash the host process.
+    pool.on('error', (error: unknown) => settings.onCrash(generation, generation.#workerError(error, undefined)));
+    try {
+      generation.#functions = await generation.#proveLoaded(settings, signal);
+      await generation.#proveAnswers(settings.loadTimeout, signal);
+    } catch (error) {
+      await generation.destroy('load failed');
+      throw error;
+    }
+    return generation;
+  }
+
+  /** Exported function names the workers found. */
+  get functions(): ReadonlySet<string> {
+    return this.#functions;
+  }
+
+  /** Calls accepted and not yet settled. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Thread ids of the workers alive in this generation's pool. */
+  get threadIds(): number[] {
+    return this.#pool.threads.map((worker) => worker.threadId);
+  }
+
+  /** Live figures of the pool, for status pages. */
+  get stats(): {
+    threads: number;
+    queued: number;
+    completed: number;
+    utilization: number;
+  } {
+    const pool = this.#pool;
+    return {
+      threads: pool.threads.length,
+      queued: pool.queueSize,
+      completed: pool.completed,
+      utilization: pool.utilization,
+    };
+  }
+
+  /** True once the pool has been destroyed (or is being destroyed). */
+  get ended(): boolean {
+    return this.#ending !== undefined;
+  }
+
+  /**
+   * Runs one exported function in a worker of this generation. The caller has checked the
+   * name. Every promise settles: with the function's result, its own error, or a HotError.
+   */
+  async run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    const timeout = options?.timeout ?? this.#callTimeout;
+    const signal = options?.signal;
+    signal?.throwIfAborted();
+    if (timeout === Number.POSITIVE_INFINITY) {
+      return this.#track(fn, args, options?.transfer, signal, undefined);
+    }
+    const timer = new AbortController();
+    const handle = setTimeout(() => timer.abort(), timeout);
+    try {
+      const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+      return await this.#track(fn, args, options?.transfer, combined, {
+        timer: timer.signal,
+        ms: timeout,
+      });
+    } finally {
+      clearTimeout(handle);
+    }
+  }
+
+  async #track(
+    fn: string,
+    args: readonly unknown[],
+    transfer: readonly TransferListItem[] | undefined,
+    signal: AbortSignal | undefined,
+    timeout: { timer: AbortSignal; ms: number } | undefined,
+  ): Promise<unknown> {
+    this.#inFlight++;
+    try {
+      const task: CallTask = { fn, args };
+      return await this.#pool.run(task, {
+        ...(signal ? { signal } : {}),
+        ...(transfer ? { transferList: transfer as TransferListItem[] } : {}),
+      });
+    } catch (error) {
+      throw this.#callError(error, fn, args, signal, timeout);
+    } finally {
+      if (--this.#inFlight === 0) this.#onIdle?.();
+    }
+  }
+
+  /**
+   * Ends the generation gracefully: waits until every accepted call has settled (at most
+   * `timeoutMs`), then terminates every worker. Calls still running at the deadline reject
+   * `ERR_HOT_WORKER_EXIT`. The caller has already stopped routing new calls here.
+   * Idempotent: later calls share the first drain.
+   */
+  drain(timeoutMs: number): Promise<DrainResult> {
+    this.#draining ??= this.#drain(timeoutMs);
+    return this.#draining;
+  }
+
+  async #drain(timeoutMs: number): Promise<DrainResult> {
+    const started = performance.now();
+    const accepted = this.#inFlight;
+    if (accepted > 0 && this.#ending === undefined) {
+      let deadline: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.#onIdle = resolve;
+        if (Number.isFinite(timeoutMs)) deadline = setTimeout(resolve, timeoutMs);
+      });
+      clearTimeout(deadline);
+      this.#onIdle = undefined;
+    }
+    const killed = this.#inFlight;
+    await this.destroy(killed > 0 ? `killed after drainTimeout (${timeoutMs} ms)` : 'drained');
+    return {
+      drained: accepted - killed,
+      killed,
+      drainMs: performance.now() - started,
+    };
+  }
+
+  /** Terminates every worker now. Calls still running reject `ERR_HOT_WORKER_EXIT` with `reason`. Idempotent. */
+  destroy(reason: string): Promise<void> {
+    if (this.#ending === undefined) {
+      this.#endReason = reason;
+      this.#ending = this.#pool.destroy();
+    }
+    return this.#ending;
+  }
+
+  #proveLoaded(settings: GenerationSettings, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
+    const pool = this.#pool;
+    const { id } = this.version;
+    return new Promise((resolve, reject) => {
+      const loaded = new Set<number>();
+      const exits = new Map<number, (code: number) => void>();
+      let functions: ReadonlySet<string> = new Set();
+      const finish = (error?: unknown) => {
+        clearTimeout(timer);
+        pool.off('message', onMessage);
+        pool.off('workerCreate', onWorkerCreate);
+        signal?.removeEventListener('abort', onAbort);
+        for (const worker of pool.threads) {
+          const onExit = exits.get(worker.threadId);
+          if (onExit) worker.off('exit', onExit);
+        }
+        if (error === undefined) resolve(functions);
+        else reject(error);
+      };
+      const onMessage = (message: unknown) => {
+        if (!isLoadReport(message)) return;
+        if (!message.ok) {
+          const cause = deserializeError(message.error);
+          finish(
+            new HotError('ERR_HOT_LOAD', `Version ${id} threw while loading ${this.artifact.entry}: ${cause.message}`, {
+              cause,
+              version: id,
+            }),
+          );
+          return;
+        }
+        functions = new Set(message.functions);
+        loaded.add(message.threadId);
+        if (loaded.size >= settings.minThreads) finish();
+      };
+      const onWorkerCreate = (worker: { id: number }) => {
+        const thread = pool.threads.find((candidate) => candidate.threadId === worker.id);
+        if (thread === undefined || exits.has(worker.id)) return;
+        const onExit = (exitCode: number) => {
+          if (loaded.has(worker.id)) return;
+          finish(
+            new HotError('ERR_HOT_LOAD', `Version ${id} exited with code ${exitCode} while loading ${this.artifact.entry}`, {
+              exitCode,
+              version: id,
+            }),
+          );
+        };
+        exits.set(worker.id, onExit);
+        thread.once('exit', onExit);
+      };
+      const onAbort = () => finish(signal?.reason);
+      const timer = setTimeout(() => {
+        finish(
+          new HotError(
+            'ERR_HOT_LOAD',
+            `Version ${id} did not finish loading ${this.artifact.entry} within loadTimeout (${settings.loadTimeout} ms): ${loaded.size} of ${settings.minThreads} workers ready. Look for endless work at the module's top level, or raise loadTimeout.`,
+            { version: id },
+          ),
+        );
+      }, settings.loadTimeout);
+      pool.on('message', onMessage);
+      pool.on('workerCreate', onWorkerCreate);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** One task through the pool's normal path, so a version that loads but cannot answer never goes live. */
+  async #proveAnswers(loadTimeout: number, signal: AbortSignal | undefined): Promise<void> {
+    const deadline = AbortSignal.timeout(loadTimeout);
+    try {
+      await this.#pool.run({ fn: PING, args: [] } satisfies CallTask, {
+        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw new HotError('ERR_HOT_LOAD', `Version ${this.version.id} loaded but did not answer: ${(error as Error)?.message ?? error}`, {
+        cause: error,
+        version: this.version.id,
+      });
+    }
+  }
+
+  #callError(
+    error: unknown,
+    fn: string,
+    args: readonly unknown[],
+    signal: AbortSignal | undefined,
+    timeout: { timer: AbortSignal; ms: number } | undefined,
+  ): unknown {
+    const version = this.version.id;
+    if (isFault(error)) {
+      switch (error[FAULT]) {
+        case 'user':
+          return deserializeError(error.error);
+        case 'clone':
+          return new HotError(
+            'ERR_HOT_CLONE',
+            `${fn}() returned a value that cannot cross threads: ${error.path} is a ${error.what}. Return only structured-cloneable data.`,
+            { fn, version, path: error.path },
+          );
+        case 'load': {
+          const cause = deserializeError(error.error);
+          return new HotError('ERR_HOT_LOAD', `A worker of version ${version} failed to load the module: ${cause.message}`, {
+            cause,
+            fn,
+            version,
+          });
+        }
+        case 'no-export':
+          return new HotError('ERR_HOT_NO_EXPORT', `${fn} is not an exported function of version ${version}`, { fn, version });
+      }
+    }
+    if (timeout?.timer.aborted) {
+      return new HotError(
+        'ERR_HOT_CALL_TIMEOUT',
+        `${fn}() did not finish within ${timeout.ms} ms; its worker was terminated and replaced`,
+        { fn, version },
+      );
+    }
+    if (signal?.aborted && (error as Error)?.name === 'AbortError') {
+      return signal.reason;
+    }
+    if ((error as Error)?.name === 'DataCloneError') {
+      const found = findUncloneable(args, 'args');
+      const where = found ? `: ${found.path} is a ${found.what}` : `: ${(error as Error).message}`;
+      return new HotError(
+        'ERR_HOT_CLONE',
+        `Cannot send the arguments of ${fn}() to a worker${where}. Pass only structured-cloneable data.`,
+        {
+          cause: error,
+          fn,
+          version,
+          ...(found ? { path: found.path } : {}),
+        },
+      );
+    }
+    return this.#workerError(error, fn);
+  }
+
+  /** Maps whatever piscina reports for a dead worker to `ERR_HOT_WORKER_EXIT`, keeping the cause. */
+  #workerError(error: unknown, fn: string | undefined): HotError {
+    const version = this.version.id;
+    const call = fn === undefined ? 'A worker' : `The worker running ${fn}()`;
+    const message = (error as Error)?.message ?? String(error);
+    if (this.#endReason !== undefined) {
+      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} was terminated: ${this.#endReason}`, {
+        cause: error,
+        version,
+        ...(fn ? { fn } : {}),
+      });
+    }
+    const exited = /worker exited with code: (-?\d+)/.exec(message);
+    if (exited) {
+      const exitCode = Number(exited[1]);
+      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} exited with code ${exitCode}`, {
+        cause: error,
+        exitCode,
+        version,
+        ...(fn ? { fn } : {}),
+      });
+    }
+    if ((error as { code?: unknown })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} ran out of memory (resourceLimits) and was replaced`, {
+        cause: error,
+        version,
+        ...(fn ? { fn } : {}),
+      });
+    }
+    return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} died: ${message}`, {
+      cause: error,
+      version,
+      ...(fn ? { fn } : {}),
+    });
+  }
+}
+
+function isLoadReport(message: unknown): message is LoadReport {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === LOAD_REPORT;
+}

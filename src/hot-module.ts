@@ -1,0 +1,426 @@
+/**
+ * `HotModule`: one upgradeable module. Holds the current generation, routes calls to it, and
+ * runs the upgrade and rollback procedures one at a time.
+ */
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
+import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { HotError } from './errors.js';
+import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
+import {
+  type CallOptions,
+  type ResolvedModuleOptions,
+  type UpgradeOptions,
+  validateCallOptions,
+  validateUpgradeOptions,
+} from './options.js';
+
+/** Emitted after traffic shifted to a new version and the old one has drained and ended. */
+export interface UpgradeEvent extends DrainResult {
+  /** The version that served before. */
+  readonly from: VersionInfo;
+  /** The version now serving. */
+  readonly to: VersionInfo;
+  /** Milliseconds from `upgrade()` (or `rollback()`) being called to the shift of traffic. */
+  readonly switchMs: number;
+}
+
+/** Emitted when a worker dies outside any call (e.g. an exception thrown later by a timer). */
+export interface CrashEvent {
+  /** The version whose worker died; the pool has replaced it. */
+  readonly version: VersionInfo;
+  /** `ERR_HOT_WORKER_EXIT`, with the worker's own error as `cause`. */
+  readonly error: HotError;
+}
+
+/** The events of a {@link HotModule}, with their listener arguments. */
+export interface HotModuleEvents {
+  /** A new version serves and the old one is gone: `{ from, to, switchMs, drainMs, drained, killed }`. */
+  upgrade: [event: UpgradeEvent];
+  /** `rollback()` restored an earlier version; same fields as `upgrade`. */
+  rollback: [event: UpgradeEvent];
+  /** A worker died while not running a call; the pool replaced it. */
+  crash: [event: CrashEvent];
+  /** `close()` (or `destroy()`) finished: no worker of the module is left. */
+  close: [];
+}
+
+/** A version kept for rollback: what it was and the bundle it ran. */
+interface KeptVersion {
+  readonly version: VersionInfo;
+  readonly artifact: Artifact;
+}
+
+/** @internal Everything a module needs from whoever opens it. */
+export interface ModuleContext {
+  readonly cacheDir: string;
+  readonly options: ResolvedModuleOptions;
+  readonly onClosed?: (module: HotModule<never>) => void;
+}
+
+/**
+ * One module served from a worker pool, upgradeable while it serves. Create it with
+ * `hot()` or `HotHost.load()`.
+ *
+ * @typeParam M - the module's type, `typeof import('./module.ts')`, which types `api` and `call`.
+ */
+export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> {
+  readonly #context: ModuleContext;
+  /** The entry the next upgrade builds from (absolute path). */
+  #entry: string;
+  /** Takes every new call. Never points at an ended pool while the module is open. */
+  #current: Generation;
+  /** Generations with workers alive: the current one and any still draining. */
+  readonly #alive = new Set<Generation>();
+  /** Versions that served, oldest first, the current one last; at most `keepVersions`. */
+  readonly #history: KeptVersion[] = [];
+  #nextId: number;
+  /** The tail of the upgrade/rollback chain: each waits for the one before. */
+  #queue: Promise<unknown> = Promise.resolve();
+  /** Aborted by close(): stops an upgrade that has not shifted yet. */
+  readonly #closing = new AbortController();
+  #closed: Promise<void> | undefined;
+  readonly #api: HotApi<M>;
+
+  /** @internal Use `hot()` or `HotHost.load()`. */
+  constructor(context: ModuleContext, first: Generation) {
+    super();
+    this.#context = context;
+    this.#entry = first.artifact.entry;
+    this.#current = first;
+    this.#alive.add(first);
+    this.#history.push({ version: first.version, artifact: first.artifact });
+    this.#nextId = first.version.id + 1;
+    this.#api = createApi<M>(
+      (name, args) => this.#run(name, args, undefined),
+      (name) => this.#current.functions.has(name),
+    );
+  }
+
+  /** @internal Builds and starts the first version. */
+  static async open<M>(entry: string | URL, context: ModuleContext): Promise<HotModule<M>> {
+    const path = resolveEntry(entry);
+    const artifact = await buildArtifact(path, context.cacheDir);
+    const version = versionOf(artifact, 1);
+    // A crash before the module exists has no listener to tell; the load proof reports it.
+    let module: HotModule<M> | undefined;
+    const first = await Generation.start(
+      artifact,
+      version,
+      generationSettings(context, (event) => module?.emit('crash', event)),
+    );
+    try {
+      await verify(first, context.options, undefined);
+    } catch (error) {
+      await first.destroy('verify failed');
+      throw error;
+    }
+    module = new HotModule<M>(context, first);
+    return module;
+  }
+
+  /**
+   * Every exported function, typed: `await math.api.fib(30)`. Each call runs in a worker of
+   * the version current when the call starts. Not thenable.
+   */
+  get api(): HotApi<M> {
+    return this.#api;
+  }
+
+  /** The version serving new calls. */
+  get version(): VersionInfo {
+    return this.#current.version;
+  }
+
+  /** The versions kept for rollback, oldest first; the last is the current one. */
+  get history(): VersionInfo[] {
+    return this.#history.map((kept) => kept.version);
+  }
+
+  /** The entry the next `upgrade()` builds from. */
+  get entry(): string {
+    return this.#entry;
+  }
+
+  /** True once `close()` or `destroy()` has been called. */
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  /** Live figures: calls in flight per version alive, threads and queue of the current pool. */
+  get stats(): {
+    current: Generation['stats'];
+    inFlight: number;
+    alive: { version: VersionInfo; inFlight: number; threadIds: number[] }[];
+  } {
+    const alive = [...this.#alive].map((generation) => ({
+      version: generation.version,
+      inFlight: generation.inFlight,
+      threadIds: generation.threadIds,
+    }));
+    return {
+      current: this.#current.stats,
+      inFlight: alive.reduce((sum, g) => sum + g.inFlight, 0),
+      alive,
+    };
+  }
+
+  /** Calls an exported function by name: `math.call('fib', 30)`. */
+  call<K extends FunctionName<M>>(name: K, ...args: ArgsOf<M, K>): Promise<ResultOf<M, K>> {
+    return this.#run(name, args, undefined) as Promise<ResultOf<M, K>>;
+  }
+
+  /**
+   * Calls an exported function with per-call options: a `timeout`, an `AbortSignal`, or
+   * objects to `transfer` rather than copy.
+   * @example await math.run('fib', [30], { timeout: 1_000, signal: AbortSignal.timeout(5_000) })
+   */
+  run<K extends FunctionName<M>>(name: K, args: ArgsOf<M, K>, options: CallOptions = {}): Promise<ResultOf<M, K>> {
+    try {
+      validateCallOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run(name, args, options) as Promise<ResultOf<M, K>>;
+  }
+
+  #run(name: string, args: readonly unknown[], options: CallOptions | undefined): Promise<unknown> {
+    if (this.#closing.signal.aborted) {
+      return Promise.reject(
+        new HotError('ERR_HOT_CLOSED', `Cannot call ${String(name)}(): the module ${this.#entry} is closed`, { fn: String(name) }),
+      );
+    }
+    // Pin the call to the generation current now: it runs wholly on it, whatever shifts later.
+    const generation = this.#current;
+    if (typeof name !== 'string' || !generation.functions.has(name)) {
+      return Promise.reject(noExport(name, generation));
+    }
+    return generation.run(name, args, options);
+  }
+
+  /**
+   * Rebuilds the entry and, if it changed, shifts traffic to the new version: build, check
+   * exports, load, verify, shift, drain the old version, end it. Resolves with the version
+   * serving afterwards, once no worker of the old version is left. Upgrades run one at a
+   * time; one called during another waits and builds the entry as it is then.
+   *
+   * Rejects `ERR_HOT_BUILD`, `ERR_HOT_INCOMPATIBLE`, `ERR_HOT_LOAD`, `ERR_HOT_VERIFY` (the old
+   * version keeps serving, untouched) or `ERR_HOT_CLOSED`.
+   */
+  upgrade(options: UpgradeOptions = {}): Promise<VersionInfo> {
+    try {
+      validateUpgradeOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#serialize(() => this.#upgrade(options));
+  }
+
+  /**
+   * Shifts traffic back to the version that served before the current one, on a fresh pool
+   * of its kept bundle (no rebuild), then ends the current version. The current version
+   * leaves `history`. Rejects `ERR_HOT_NO_PREVIOUS` when there is none.
+   */
+  rollback(): Promise<VersionInfo> {
+    return this.#serialize(() => this.#rollback());
+  }
+
+  /**
+   * Stops taking calls (they reject `ERR_HOT_CLOSED`), stops an upgrade that has not shifted
+   * yet, lets every accepted call finish (up to `drainTimeout`), then terminates every
+   * worker. Safe to call more than once; every call returns the same promise.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#end((generation) => generation.drain(this.#context.options.drainTimeout));
+    return this.#closed;
+  }
+
+  /**
+   * Terminates every worker now. Calls still running reject `ERR_HOT_WORKER_EXIT`. Safe to
+   * call more than once, and after `close()` (it then cuts the drain short).
+   */
+  destroy(): Promise<void> {
+    const destroying = this.#end((generation) => generation.destroy('the module was destroyed'));
+    this.#closed ??= destroying;
+    return destroying.then(() => this.#closed);
+  }
+
+  /** `await using math = await hot(...)` closes the module at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #end(end: (generation: Generation) => Promise<unknown>): Promise<void> {
+    const first = !this.#closing.signal.aborted;
+    this.#closing.abort(new HotError('ERR_HOT_CLOSED', `The module ${this.#entry} was closed during the upgrade`));
+    // End what is alive now; an upgrade in progress stops before its shift and ends its own pool.
+    await Promise.all([...this.#alive].map(end));
+    await this.#queue;
+    await Promise.all([...this.#alive].map(end));
+    this.#alive.clear();
+    if (first) {
+      this.#context.onClosed?.(this as HotModule<never>);
+      this.emit('close');
+    }
+  }
+
+  #serialize(step: () => Promise<VersionInfo>): Promise<VersionInfo> {
+    const result = this.#queue.then(step);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  #assertOpen(action: string): void {
+    if (this.#closing.signal.aborted) {
+      throw new HotError('ERR_HOT_CLOSED', `Cannot ${action}: the module ${this.#entry} is closed`);
+    }
+  }
+
+  async #upgrade(options: UpgradeOptions): Promise<VersionInfo> {
+    this.#assertOpen('upgrade');
+    const started = performance.now();
+    const entry = options.entry === undefined ? this.#entry : resolveEntry(options.entry);
+    const artifact = await buildArtifact(entry, this.#context.cacheDir);
+    this.#assertOpen('upgrade');
+    const current = this.#current.version;
+    if (artifact.hash === current.hash && options.restart !== true) {
+      this.#entry = entry;
+      return current;
+    }
+    const missing = current.exports.filter((name) => !artifact.exports.includes(name));
+    if (missing.length > 0 && options.allowBreaking !== true) {
+      throw new HotError(
+        'ERR_HOT_INCOMPATIBLE',
+        `The new version of ${entry} no longer exports ${missing.join(', ')}; callers of version ${current.id} may still use them. Pass { allowBreaking: true } to upgrade anyway.`,
+        { missing, version: current.id },
+      );
+    }
+    const next = await this.#start(artifact, versionOf(artifact, this.#nextId), true);
+    this.#nextId++;
+    this.#entry = entry;
+    this.#history.push({ version: next.version, artifact });
+    if (this.#history.length > this.#context.options.keepVersions) this.#history.shift();
+    return this.#shift(next, 'upgrade', started);
+  }
+
+  async #rollback(): Promise<VersionInfo> {
+    this.#assertOpen('roll back');
+    const started = performance.now();
+    const previous = this.#history.at(-2);
+    if (previous === undefined) {
+      throw new HotError(
+        'ERR_HOT_NO_PREVIOUS',
+        `Cannot roll back ${this.#entry}: no earlier version is kept (keepVersions: ${this.#context.options.keepVersions})`,
+      );
+    }
+    const next = await this.#start(previous.artifact, previous.version, false);
+    this.#history.pop();
+    this.#entry = previous.artifact.entry;
+    return this.#shift(next, 'rollback', started);
+  }
+
+  /** Starts a generation and proves it (load, answer, and `verify` when asked); the old one is untouched on failure. */
+  async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean): Promise<Generation> {
+    const signal = this.#closing.signal;
+    const next = await Generation.start(
+      artifact,
+      version,
+      generationSettings(this.#context, (event) => this.emit('crash', event)),
+      signal,
+    );
+    try {
+      if (runVerify) await verify(next, this.#context.options, signal);
+      this.#assertOpen('upgrade');
+    } catch (error) {
+      await next.destroy('the upgrade failed');
+      throw error;
+    }
+    return next;
+  }
+
+  async #shift(next: Generation, kind: 'upgrade' | 'rollback', started: number): Promise<VersionInfo> {
+    const previous = this.#current;
+    this.#current = next;
+    this.#alive.add(next);
+    const switchMs = performance.now() - started;
+    const drain = await previous.drain(this.#context.options.drainTimeout);
+    this.#alive.delete(previous);
+    this.emit(kind, {
+      from: previous.version,
+      to: next.version,
+      switchMs,
+      ...drain,
+    });
+    this.#assertOpen(kind === 'upgrade' ? 'upgrade' : 'roll back');
+    return next.version;
+  }
+}
+
+function versionOf(artifact: Artifact, id: number): VersionInfo {
+  return Object.freeze({
+    id,
+    hash: artifact.hash,
+    entry: artifact.entry,
+    exports: artifact.exports,
+    createdAt: new Date(),
+  });
+}
+
+function generationSettings(context: ModuleContext, onCrash: (event: CrashEvent) => void): GenerationSettings {
+  const { minThreads, maxThreads, loadTimeout, callTimeout, resourceLimits } = context.options;
+  return {
+    minThreads,
+    maxThreads,
+    loadTimeout,
+    callTimeout,
+    resourceLimits,
+    onCrash: (generation, error) => onCrash({ version: generation.version, error }),
+  };
+}
+
+/** Runs the module's `verify(api)` against a generation not yet serving, within `loadTimeout`. */
+async function verify(generation: Generation, options: ResolvedModuleOptions, signal: AbortSignal | undefined): Promise<void> {
+  if (options.verify === undefined) return;
+  const api = createApi<UntypedModule>(
+    (name, args) => (generation.functions.has(name) ? generation.run(name, args) : Promise.reject(noExport(name, generation))),
+    (name) => generation.functions.has(name),
+  );
+  const { id } = generation.version;
+  const deadline = AbortSignal.timeout(options.loadTimeout);
+  const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () =>
+      reject(
+        signal?.aborted
+          ? signal.reason
+          : new HotError('ERR_HOT_VERIFY', `verify() of version ${id} did not settle within loadTimeout (${options.loadTimeout} ms)`, {
+              version: id,
+            }),
+      );
+    stop.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve()
+      .then(() => (options.verify as (api: unknown) => unknown)(api))
+      .then(
+        () => resolve(),
+        (error: unknown) =>
+          reject(
+            new HotError('ERR_HOT_VERIFY', `verify() rejected version ${id}: ${(error as Error)?.message ?? String(error)}`, {
+              cause: error,
+              version: id,
+            }),
+          ),
+      )
+      .finally(() => stop.removeEventListener('abort', onAbort));
+  });
+}
+
+function noExport(name: unknown, generation: Generation): HotError {
+  const label = typeof name === 'string' ? name : String(name);
+  const known = [...generation.functions].join(', ') || 'none';
+  return new HotError(
+    'ERR_HOT_NO_EXPORT',
+    `${label} is not an exported function of ${generation.artifact.entry} (version ${generation.version.id}); exported functions: ${known}`,
+    { fn: label, version: generation.version.id },
+  );
+}

@@ -1,0 +1,258 @@
+/**
+ * Options of modules, hosts, upgrades and calls: their types, defaults and run-time validation.
+ * Unknown keys are refused, so a typo never silently falls back to a default.
+ */
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import { HotError } from './errors.js';
+
+/** Options of one hot module. Every field is optional; defaults are listed per field. */
+export interface ModuleOptions<Api = unknown> {
+  /**
+   * Worker threads per version: sets both `minThreads` and `maxThreads`.
+   * @default Math.max(1, Math.floor(os.availableParallelism() / 2))
+   */
+  threads?: number;
+  /**
+   * Workers started (and proven to load) with each version; at least 1.
+   * @default threads, or Math.max(1, Math.floor(os.availableParallelism() / 2))
+   */
+  minThreads?: number;
+  /**
+   * Most workers a version may run under load.
+   * @default threads, or Math.max(minThreads, os.availableParallelism())
+   */
+  maxThreads?: number;
+  /**
+   * Milliseconds a call may run before its worker is terminated and replaced, and the call
+   * rejects `ERR_HOT_CALL_TIMEOUT`. Applies to calls that have not set their own `timeout`.
+   * @default Infinity (no limit)
+   */
+  callTimeout?: number;
+  /**
+   * Milliseconds every worker of a new version has to import the module. A module still
+   * loading then (an endless loop at top level) fails the upgrade with `ERR_HOT_LOAD`.
+   * @default 10_000
+   */
+  loadTimeout?: number;
+  /**
+   * Milliseconds an old version has to finish the calls it accepted before its remaining
+   * workers are terminated; those calls reject `ERR_HOT_WORKER_EXIT` and are counted as
+   * `killed` in the `upgrade` event.
+   * @default 30_000
+   */
+  drainTimeout?: number;
+  /**
+   * V8 heap limits for every worker (Node's `ResourceLimits`). A worker that exceeds them
+   * dies; its calls reject `ERR_HOT_WORKER_EXIT`.
+   * @default undefined (Node's defaults)
+   */
+  resourceLimits?: ResourceLimits;
+  /**
+   * How many versions `history` keeps (the current one included) for `rollback()`.
+   * @default 5
+   */
+  keepVersions?: number;
+  /**
+   * A smoke check run against each new version before traffic shifts to it. Calls through
+   * the `api` it receives run on the new version only. A rejection fails the upgrade with
+   * `ERR_HOT_VERIFY` and the old version keeps serving.
+   * @default undefined (no check beyond loading and answering)
+   * @example verify: async (api) => { if ((await api.fib(10)) !== 55) throw new Error('fib is wrong') }
+   */
+  verify?: (api: Api) => unknown;
+}
+
+/** Options of a {@link HotHost}: shared by its modules. */
+export interface HostOptions {
+  /**
+   * Where bundles are written, relative to the working directory. Safe to delete while no host runs.
+   * @default '.hotworker'
+   */
+  cacheDir?: string;
+  /**
+   * Defaults for every module this host loads; `load()`'s own options override them.
+   * @default {}
+   */
+  defaults?: Omit<ModuleOptions, 'verify'>;
+}
+
+/** Options of one `upgrade()`. */
+export interface UpgradeOptions {
+  /**
+   * Build from this entry instead of the current one; later upgrades build from it too.
+   * @default the current entry
+   */
+  entry?: string | URL;
+  /**
+   * Upgrade even when the new version lacks exports the current one has.
+   * @default false
+   */
+  allowBreaking?: boolean;
+  /**
+   * Start a fresh pool even when the bundle is unchanged (clears module state).
+   * @default false
+   */
+  restart?: boolean;
+}
+
+/** Options of one call made with `run()`. */
+export interface CallOptions {
+  /**
+   * Milliseconds this call may run; overrides the module's `callTimeout`.
+   * @default the module's callTimeout
+   */
+  timeout?: number;
+  /**
+   * Cancels the call: a queued call is removed, a running one has its worker terminated and
+   * replaced. The call rejects with `signal.reason`.
+   */
+  signal?: AbortSignal;
+  /**
+   * Objects to move to the worker instead of copying (e.g. an `ArrayBuffer` in the arguments).
+   * After the call starts they are detached in the caller.
+   */
+  transfer?: readonly TransferListItem[];
+}
+
+/** Module options with every default applied. */
+export interface ResolvedModuleOptions {
+  readonly minThreads: number;
+  readonly maxThreads: number;
+  readonly callTimeout: number;
+  readonly loadTimeout: number;
+  readonly drainTimeout: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly keepVersions: number;
+  readonly verify: ((api: never) => unknown) | undefined;
+}
+
+const moduleKeys = new Set([
+  'threads',
+  'minThreads',
+  'maxThreads',
+  'callTimeout',
+  'loadTimeout',
+  'drainTimeout',
+  'resourceLimits',
+  'keepVersions',
+  'verify',
+]);
+
+/** Validates module options and applies defaults. Throws `ERR_HOT_INVALID_OPTION`. */
+export function resolveModuleOptions(options: ModuleOptions<never> = {}): ResolvedModuleOptions {
+  assertObject(options, 'options');
+  assertKnownKeys(options, moduleKeys, 'module option');
+  const { threads, minThreads, maxThreads } = options;
+  if (threads !== undefined) {
+    assertInteger(threads, 'threads', 1);
+    if (minThreads !== undefined || maxThreads !== undefined) {
+      throw invalid('Pass either `threads` or `minThreads`/`maxThreads`, not both');
+    }
+  }
+  if (minThreads !== undefined) assertInteger(minThreads, 'minThreads', 1);
+  if (maxThreads !== undefined) assertInteger(maxThreads, 'maxThreads', 1);
+  const cores = availableParallelism();
+  const min = threads ?? minThreads ?? Math.min(maxThreads ?? Number.POSITIVE_INFINITY, Math.max(1, Math.floor(cores / 2)));
+  const max = threads ?? maxThreads ?? Math.max(min, cores);
+  if (max < min) throw invalid(`Expected \`maxThreads\` (${max}) to be >= \`minThreads\` (${min})`);
+  const callTimeout = options.callTimeout ?? Number.POSITIVE_INFINITY;
+  assertTimeout(callTimeout, 'callTimeout', true);
+  const loadTimeout = options.loadTimeout ?? 10_000;
+  assertTimeout(loadTimeout, 'loadTimeout', false);
+  const drainTimeout = options.drainTimeout ?? 30_000;
+  assertTimeout(drainTimeout, 'drainTimeout', true);
+  const keepVersions = options.keepVersions ?? 5;
+  assertInteger(keepVersions, 'keepVersions', 1);
+  if (options.resourceLimits !== undefined) assertObject(options.resourceLimits, 'resourceLimits');
+  if (options.verify !== undefined && typeof options.verify !== 'function') {
+    throw invalid(`Expected \`verify\` to be a function, got ${got(options.verify)}`);
+  }
+  return {
+    minThreads: min,
+    maxThreads: max,
+    callTimeout,
+    loadTimeout,
+    drainTimeout,
+    resourceLimits: options.resourceLimits,
+    keepVersions,
+    verify: options.verify,
+  };
+}
+
+/** Validates upgrade options. Throws `ERR_HOT_INVALID_OPTION`. */
+export function validateUpgradeOptions(options: UpgradeOptions): void {
+  assertObject(options, 'options');
+  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart']), 'upgrade option');
+  if (options.entry !== undefined && typeof options.entry !== 'string' && !(options.entry instanceof URL)) {
+    throw invalid(`Expected \`entry\` to be a path or a file URL, got ${got(options.entry)}`);
+  }
+  for (const key of ['allowBreaking', 'restart'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      throw invalid(`Expected \`${key}\` to be a boolean, got ${got(options[key])}`);
+    }
+  }
+}
+
+/** Validates per-call options. Throws `ERR_HOT_INVALID_OPTION`. */
+export function validateCallOptions(options: CallOptions): void {
+  assertObject(options, 'options');
+  assertKnownKeys(options, new Set(['timeout', 'signal', 'transfer']), 'call option');
+  if (options.timeout !== undefined) assertTimeout(options.timeout, 'timeout', true);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw invalid(`Expected \`signal\` to be an AbortSignal, got ${got(options.signal)}`);
+  }
+  if (options.transfer !== undefined && !Array.isArray(options.transfer)) {
+    throw invalid(`Expected \`transfer\` to be an array, got ${got(options.transfer)}`);
+  }
+}
+
+/** Validates host options. Throws `ERR_HOT_INVALID_OPTION`. */
+export function validateHostOptions(options: HostOptions): void {
+  assertObject(options, 'options');
+  assertKnownKeys(options, new Set(['cacheDir', 'defaults']), 'host option');
+  if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) {
+    throw invalid(`Expected \`cacheDir\` to be a non-empty string, got ${got(options.cacheDir)}`);
+  }
+  if (options.defaults !== undefined) {
+    assertObject(options.defaults, 'defaults');
+    if ('verify' in options.defaults) throw invalid('`verify` is per module: pass it to `load()`, not in `defaults`');
+  }
+}
+
+function got(value: unknown): string {
+  if (typeof value === 'string') return `\`${value}\` (string)`;
+  if (typeof value === 'object') return value === null ? '`null`' : `\`${Object.prototype.toString.call(value).slice(8, -1)}\` (object)`;
+  return `\`${String(value)}\` (${typeof value})`;
+}
+
+function invalid(message: string): HotError {
+  return new HotError('ERR_HOT_INVALID_OPTION', message);
+}
+
+function assertObject(value: unknown, name: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(`Expected \`${name}\` to be an object, got ${got(value)}`);
+  }
+}
+
+function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) {
+      throw invalid(`Unknown ${what} \`${key}\`; expected one of ${[...known].map((k) => `\`${k}\``).join(', ')}`);
+    }
+  }
+}
+
+function assertInteger(value: unknown, name: string, min: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw invalid(`Expected \`${name}\` to be an integer >= ${min}, got ${got(value)}`);
+  }
+}
+
+function assertTimeout(value: unknown, name: string, allowInfinity: boolean): void {
+  const ok = typeof value === 'number' && value > 0 && (Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY));
+  if (!ok) {
+    throw invalid(`Expected \`${name}\` to be a ${allowInfinity ? 'number > 0 (or Infinity)' : 'finite number > 0'}, got ${got(value)}`);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The message shapes shared by the main thread and `workers/dispatch.ts`.
+ * Nothing here may import main-thread code: the worker imports this file too.
+ */
+
+/** What the host passes to every worker of one generation, as piscina's `workerData`. */
+export interface WorkerData {
+  /** File URL of the content-hashed bundle the worker imports. */
+  readonly bundle: string;
+}
+
+/** One call: the exported function's name and its arguments. */
+export interface CallTask {
+  readonly fn: string;
+  readonly args: readonly unknown[];
+}
+
+/** The name of the internal task that proves a freshly loaded pool answers. Never a valid export name. */
+export const PING = '\0hotworker:ping';
+
+/** Sent once by each worker on `parentPort` when its import of the bundle settles. */
+export type LoadReport =
+  | {
+      readonly type: typeof LOAD_REPORT;
+      readonly threadId: number;
+      readonly ok: true;
+      readonly functions: string[];
+    }
+  | {
+      readonly type: typeof LOAD_REPORT;
+      readonly threadId: number;
+      readonly ok: false;
+      readonly error: SerializedError;
+    };
+
+export const LOAD_REPORT = 'hotworker:load';
+
+/**
+ * A failure a worker reports in place of a result. Thrown from the dispatcher (so piscina
+ * rejects the task with it) as a plain, cloneable object.
+ * - `user`: the function threw; `error` keeps its name, message, stack and own properties.
+ * - `clone`: the result cannot be structured-cloned; `path` names the offending value.
+ * - `load`: the bundle failed to load in this worker (a replacement worker, after the version went live).
+ * - `no-export`: the name is not an exported function of the bundle.
+ */
+export type Fault =
+  | { readonly [FAULT]: 'user' | 'load'; readonly error: SerializedError }
+  | { readonly [FAULT]: 'clone'; readonly path: string; readonly what: string }
+  | { readonly [FAULT]: 'no-export' };
+
+export const FAULT = 'hotworker:fault';
+
+export function isFault(value: unknown): value is Fault {
+  return typeof value === 'object' && value !== null && FAULT in value;
+}
+
+/** An error reduced to cloneable data, so that nothing of it is lost crossing threads. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  /** Own enumerable properties (e.g. `code`), those that can be cloned. */
+  readonly props: Record<string, unknown>;
+  readonly cause?: SerializedError | { readonly value: unknown };
+}
+
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!(error instanceof Error)) {
+    const uncloneable = findUncloneable(error, 'value');
+    return {
+      name: 'Error',
+      message: `Non-error value thrown: ${describe(error)}`,
+      stack: undefined,
+      props: uncloneable === undefined ? { value: error } : {},
+    };
+  }
+  const props: Record<string, unknown> = {};
+  for (const key of Object.keys(error)) {
+    if (key === 'cause') continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (findUncloneable(value, key) === undefined) props[key] = value;
+  }
+  const serialized: {
+    -readonly [K in keyof SerializedError]: SerializedError[K];
+  } = {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    props,
+  };
+  if ('cause' in error && error.cause !== undefined && depth < 8) {
+    serialized.cause =
+      error.cause instanceof Error
+        ? serializeError(error.cause, depth + 1)
+        : findUncloneable(error.cause, 'cause') === undefined
+          ? { value: error.cause }
+          : { value: describe(error.cause) };
+  }
+  return serialized;
+}
+
+const builtinErrors: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+/** Rebuilds an error from {@link serializeError}: same class where built in, name, message, stack and props. */
+export function deserializeError(data: SerializedError): Error {
+  const Ctor = builtinErrors[data.name] ?? Error;
+  const error = new Ctor(data.message);
+  if (error.name !== data.name) {
+    Object.defineProperty(error, 'name', {
+      value: data.name,
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (data.stack !== undefined) error.stack = data.stack;
+  Object.assign(error, data.props);
+  if (data.cause !== undefined) {
+    const cause = 'message' in data.cause ? deserializeError(data.cause) : data.cause.value;
+    Object.defineProperty(error, 'cause', {
+      value: cause,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return error;
+}
+
+/** Where a value that cannot be cloned sits, and what it is. */
+export interface Uncloneable {
+  /** e.g. `args[0].onDone` */
+  readonly path: string;
+  /** e.g. `function onDone` */
+  readonly what: string;
+}
+
+/**
+ * Finds the first value under `value` that structured clone rejects (functions, symbols,
+ * promises, weak collections) and returns where it is, e.g. `result.items[2].onDone`.
+ * Returns `undefined` when the value looks cloneable. Cheap for primitives and binary data,
+ * linear in the size of plain objects and arrays.
+ */
+export function findUncloneable(value: unknown, path: string, seen?: Set<object>): Uncloneable | undefined {
+  const type = typeof value;
+  if (type === 'function' || type === 'symbol') return { path, what: describe(value) };
+  if (type !== 'object' || value === null) return undefined;
+  const object = value as object;
+  if (ArrayBuffer.isView(object) || object instanceof ArrayBuffer || object instanceof Date || object instanceof RegExp) {
+    return undefined;
+  }
+  if (object instanceof Promise || object instanceof WeakMap || object instanceof WeakSet || object instanceof WeakRef) {
+    return { path, what: describe(object) };
+  }
+  const visited = seen ?? new Set<object>();
+  if (visited.has(object)) return undefined;
+  visited.add(object);
+  if (object instanceof Map) {
+    for (const [key, entry] of object) {
+      const found = findUncloneable(key, `${path}.<key>`, visited) ?? findUncloneable(entry, `${path}.get(${describe(key)})`, visited);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (object instanceof Set) {
+    for (const entry of object) {
+      const found = findUncloneable(entry, `${path}.<entry>`, visited);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (Array.isArray(object)) {
+    for (let i = 0; i < object.length; i++) {
+      const found = findUncloneable(object[i], `${path}[${i}]`, visited);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(object)) {
+    const found = findUncloneable((object as Record<string, unknown>)[key], `${path}.${key}`, visited);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** A short, safe description of any value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Object.prototype.toString.call(value).slice(8, -1);
+}

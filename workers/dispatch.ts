@@ -1,0 +1,105 @@
+/**
+ * Runs inside every worker of a generation: imports the version's bundle once, reports
+ * whether it loaded, then runs the named export for each task piscina hands it.
+ *
+ * The import is started here but never awaited at top level: a module that throws while
+ * loading must not fail piscina's own bootstrap (after which it stops respawning workers and
+ * leaves later tasks queued forever, see ../shared/NOTES.md). Load failures are reported
+ * to the host instead, which never shifts traffic to such a pool.
+ */
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import {
+  type CallTask,
+  FAULT,
+  type Fault,
+  findUncloneable,
+  LOAD_REPORT,
+  type LoadReport,
+  PING,
+  serializeError,
+  type WorkerData,
+} from '../src/protocol.js';
+
+// Stack traces from the bundle point at the user's own .ts lines (the bundle has an inline map).
+process.setSourceMapsEnabled(true);
+
+type Exported = (...args: unknown[]) => unknown;
+
+const { bundle } = workerData as WorkerData;
+
+/** The module's exported functions by name; empty until the import settles. */
+const functions = new Map<string, Exported>();
+let loadFault: Fault | undefined;
+/** True once the import has settled, whether it loaded or failed. */
+let settled = false;
+
+const loading = import(bundle).then(
+  (namespace: Record<string, unknown>) => {
+    for (const [name, value] of Object.entries(namespace)) {
+      if (typeof value === 'function') functions.set(name, value as Exported);
+    }
+    settled = true;
+    report({
+      type: LOAD_REPORT,
+      threadId,
+      ok: true,
+      functions: [...functions.keys()],
+    });
+  },
+  (error: unknown) => {
+    const serialized = serializeError(error);
+    loadFault = { [FAULT]: 'load', error: serialized };
+    settled = true;
+    report({ type: LOAD_REPORT, threadId, ok: false, error: serialized });
+  },
+);
+
+function report(message: LoadReport): void {
+  parentPort?.postMessage(message);
+}
+
+/** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
+export default function dispatch(task: CallTask): unknown {
+  if (!settled) {
+    // Only a task that races the import lands here; it waits for the import, once.
+    return loading.then(() => dispatch(task));
+  }
+  if (task.fn === PING) return threadId;
+  const fn = functions.get(task.fn);
+  if (fn === undefined) {
+    throw loadFault ?? ({ [FAULT]: 'no-export' } satisfies Fault);
+  }
+  let result: unknown;
+  try {
+    result = fn(...task.args);
+  } catch (error) {
+    throw userFault(error);
+  }
+  if (result instanceof Promise) return result.then(checkResult, rethrowUserFault);
+  return checkResult(result);
+}
+
+function checkResult(result: unknown): unknown {
+  // Primitives, the common case, are always cloneable: skip the walk.
+  if (typeof result !== 'object' || result === null) {
+    if (typeof result !== 'function' && typeof result !== 'symbol') return result;
+  }
+  const found = findUncloneable(result, 'result');
+  // An uncloneable result would make piscina's postMessage throw inside the worker, killing it;
+  // report precisely instead.
+  if (found !== undefined)
+    throw {
+      [FAULT]: 'clone',
+      path: found.path,
+      what: found.what,
+    } satisfies Fault;
+  return result;
+}
+
+function userFault(error: unknown): Fault {
+  return { [FAULT]: 'user', error: serializeError(error) };
+}
+
+function rethrowUserFault(error: unknown): never {
+  throw userFault(error);
+}
