@@ -30,6 +30,8 @@ export interface VersionInfo {
   readonly entry: string;
   /** Export names, from the build's metafile. */
   readonly exports: readonly string[];
+  /** Absolute paths of every local file bundled into this version (what a watcher watches). */
+  readonly inputs: readonly string[];
   /** When this version was built. */
   readonly createdAt: Date;
 }

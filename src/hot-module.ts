@@ -363,6 +363,7 @@ function versionOf(artifact: Artifact, id: number): VersionInfo {
     hash: artifact.hash,
     entry: artifact.entry,
     exports: artifact.exports,
+    inputs: artifact.inputs,
     createdAt: new Date(),
   });
 }
