@@ -1,0 +1,168 @@
+/**
+ * 1. Call overhead: a trivial function, sequential awaited calls, on 1 and 2 threads.
+ *
+ * On this kind of machine (a 2-vCPU VM) one call's latency is mostly the cost of waking the
+ * other thread, and that depends several-fold on where the OS placed it: the caller's CPU or
+ * the other one. So: contenders alternate in blocks of 50 calls (lib/interleave.js), every run
+ * opens fresh pools (placement is re-drawn), and the figure is the median of the runs.
+ * A second pass, every thread pinned to one CPU with taskset (Linux), takes placement out of
+ * the picture and leaves the software's own cost: the fairest view of hotworker's overhead.
+ */
+import { fork, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ratioBars } from './lib/chart.js';
+import { closeAll, direct, hotworkerApi, hotworkerCall, messagePort, piscina, threaded } from './lib/contenders.js';
+import { ratio, spread } from './lib/format.js';
+import { interleavedRuns } from './lib/interleave.js';
+import { Progress } from './lib/progress.js';
+import { defineScenario } from './lib/scenario.js';
+import { pairedRatio, summarize } from './lib/stats.js';
+
+const TARGET = 1.1;
+const PINNED_FLAG = '--pinned';
+
+export default defineScenario(import.meta.url, {
+  id: '01',
+  title: 'Call overhead: sequential awaited calls of a trivial function',
+  async run({ quick, scratch }) {
+    const pinned = process.argv.includes(PINNED_FLAG);
+    const params = {
+      runs: quick ? 2 : 9,
+      rounds: quick ? 6 : 24,
+      callsPerBlock: 50,
+      warmupCalls: quick ? 300 : 1_000,
+      threads: pinned ? [1] : [1, 2],
+    };
+    const contenders = [direct, ...threaded];
+    const progress = new Progress(
+      pinned ? 'call overhead, pinned to 1 CPU' : 'call overhead',
+      params.threads.length * params.runs * params.rounds,
+    );
+    const result = { params, tables: [], targets: [], charts: [], data: { perCall: {}, chartRows: [] } };
+    const hung = new Set();
+    for (const threads of params.threads) {
+      const group = pinned ? `${threads} thread, all on 1 CPU` : `${threads} thread${threads > 1 ? 's' : ''}`;
+      const totals = await measure(contenders, threads, params, { dir: scratch(), progress, hung });
+      report(result, contenders, totals, group, params);
+    }
+    progress.done();
+    if (hung.size > 0) result.tables.at(-1).notes = [`close() never settled for: ${[...hung].join(', ')} (left behind)`];
+    if (!pinned) {
+      const child = await pinnedPass(quick);
+      if (typeof child === 'string') {
+        result.tables.push({ title: 'pinned to 1 CPU: skipped', columns: ['why'], rows: [[child]] });
+      } else {
+        result.tables.push(...child.tables);
+        result.targets.push(...child.targets);
+        result.data.perCall = { ...result.data.perCall, ...child.data.perCall };
+        result.data.chartRows.push(...child.data.chartRows);
+      }
+      result.charts.push({
+        name: 'call-overhead',
+        title: 'Call overhead vs raw piscina',
+        spec: ratioBars({
+          title: 'Call overhead: latency per call, × raw piscina (same run)',
+          rows: result.data.chartRows,
+          target: TARGET,
+          axisTitle: '× raw piscina latency',
+        }),
+      });
+    }
+    return result;
+  },
+});
+
+/** Per contender: total wall and CPU milliseconds of each run, over `rounds × callsPerBlock` calls. */
+async function measure(contenders, threads, params, { dir, progress, hung }) {
+  const totals = new Map(contenders.map((c) => [c.name, { wallMs: [], cpuMs: [] }]));
+  for (let run = 0; run < params.runs; run++) {
+    const open = [];
+    for (const contender of contenders) open.push({ contender, handle: await contender.open(threads, { scratch: dir }) });
+    for (const { handle } of open) await warmUp(handle, params.warmupCalls);
+    const one = await interleavedRuns(
+      open.map(({ contender, handle }) => ({ name: contender.name, block: () => sequential(handle, params.callsPerBlock) })),
+      { runs: 1, rounds: params.rounds, firstRotation: run, onRound: () => progress.tick() },
+    );
+    for (const name of await closeAll(open)) hung.add(name);
+    for (const [name, { wallMs, cpuMs }] of one) {
+      totals.get(name).wallMs.push(...wallMs);
+      totals.get(name).cpuMs.push(...cpuMs);
+    }
+  }
+  return totals;
+}
+
+function report(result, contenders, totals, group, params) {
+  const callsPerRun = params.rounds * params.callsPerBlock;
+  const perCall = (name, key) => totals.get(name)[key].map((total) => (total * 1000) / callsPerRun);
+  const base = perCall(piscina.name, 'wallMs');
+  const floor = perCall(messagePort.name, 'wallMs');
+  const baseCpu = perCall(piscina.name, 'cpuMs');
+  const rows = contenders.map((contender) => {
+    const own = perCall(contender.name, 'wallMs');
+    const cpu = perCall(contender.name, 'cpuMs');
+    const vsPiscina = pairedRatio(own, base);
+    if (contender !== direct) result.data.chartRows.push({ group, contender: contender.label, kind: kindOf(contender), ...vsPiscina });
+    return [
+      contender.label,
+      spread(summarize(own), 'µs'),
+      ratio(vsPiscina),
+      ratio(pairedRatio(own, floor)),
+      spread(summarize(cpu), 'µs'),
+      ratio(pairedRatio(cpu, baseCpu)),
+    ];
+  });
+  result.tables.push({
+    title: `${group}: per call, median (min–max) of ${params.runs} runs × ${callsPerRun.toLocaleString('en-US')} calls`,
+    columns: ['contender', 'latency', '× raw piscina', '× floor', 'CPU time, all threads', 'CPU × raw piscina'],
+    rows,
+  });
+  for (const contender of [hotworkerApi, hotworkerCall]) {
+    const figure = pairedRatio(perCall(contender.name, 'wallMs'), base);
+    result.targets.push({
+      name: `${contender.label} latency vs raw piscina, ${group}`,
+      figure: ratio(figure),
+      goal: `≤ ${TARGET}×`,
+      met: figure.median <= TARGET,
+      value: figure.median,
+    });
+  }
+  result.data.perCall[group] = Object.fromEntries(
+    contenders.map((c) => [c.name, { latencyUs: perCall(c.name, 'wallMs'), cpuUs: perCall(c.name, 'cpuMs') }]),
+  );
+}
+
+/** Runs this file again with every thread pinned to CPU 0; resolves its result, or why it could not. */
+function pinnedPass(quick) {
+  if (process.platform !== 'linux' || spawnSync('taskset', ['-c', '0', 'true']).status !== 0) {
+    return Promise.resolve('taskset is not available (Linux only)');
+  }
+  return new Promise((resolve) => {
+    const child = fork(fileURLToPath(import.meta.url), [PINNED_FLAG, ...(quick ? ['--quick'] : [])], {
+      execPath: 'taskset',
+      execArgv: ['-c', '0', process.execPath],
+    });
+    let result = 'the pinned pass exited without a result';
+    child.on('message', (message) => {
+      if (message?.type === 'result') result = message.result;
+    });
+    child.on('exit', () => resolve(result));
+  });
+}
+
+export function kindOf(contender) {
+  if (contender.name.startsWith('hotworker')) return 'hotworker';
+  if (contender.name.startsWith('piscina')) return 'baseline';
+  if (contender.name === 'messageport') return 'floor';
+  return 'peer';
+}
+
+/** Sequential calls, then a concurrent burst so that every thread has started and run hot code. */
+async function warmUp(handle, calls) {
+  for (let i = 0; i < calls; i++) await handle.call(i);
+  await Promise.all(Array.from({ length: 256 }, (_, i) => handle.call(i)));
+}
+
+async function sequential(handle, calls) {
+  for (let i = 0; i < calls; i++) await handle.call(i);
+}

@@ -1,0 +1,116 @@
+/**
+ * 2. Throughput: trivial calls in flight in batches (1,000 at a time, 10,000+ per run) on 2
+ * threads. Contenders alternate batch by batch (lib/interleave.js) on fresh pools each run;
+ * ratios pair contenders within a run. The floor is the same work pipelined over bare
+ * MessagePorts; the best peer is the fastest of tinypool, workerpool and poolifier in each run.
+ */
+
+import { kindOf } from './01-call-overhead.js';
+import { ratioBars } from './lib/chart.js';
+import { closeAll, direct, hotworkerApi, hotworkerCall, messagePort, peers, piscina, threaded } from './lib/contenders.js';
+import { num, ratio, spread } from './lib/format.js';
+import { interleavedRuns } from './lib/interleave.js';
+import { Progress } from './lib/progress.js';
+import { defineScenario } from './lib/scenario.js';
+import { pairedRatio, summarize } from './lib/stats.js';
+
+const TARGET = 0.95;
+const THREADS = 2;
+
+export default defineScenario(import.meta.url, {
+  id: '02',
+  title: `Throughput: trivial calls in flight in batches, ${THREADS} threads`,
+  async run({ quick, scratch }) {
+    const params = { runs: quick ? 2 : 7, batch: 1_000, batchesPerRun: quick ? 10 : 20, threads: THREADS };
+    const contenders = [direct, ...threaded];
+    const progress = new Progress('throughput', params.runs * params.batchesPerRun);
+    const dir = scratch();
+    const rate = new Map(contenders.map((c) => [c.name, []]));
+    const hung = new Set();
+    for (let run = 0; run < params.runs; run++) {
+      const open = [];
+      for (const contender of contenders) open.push({ contender, handle: await contender.open(THREADS, { scratch: dir }) });
+      for (const { handle } of open) await batch(handle, params.batch);
+      const totals = await interleavedRuns(
+        open.map(({ contender, handle }) => ({ name: contender.name, block: () => batch(handle, params.batch) })),
+        { runs: 1, rounds: params.batchesPerRun, firstRotation: run, onRound: () => progress.tick() },
+      );
+      for (const name of await closeAll(open)) hung.add(name);
+      for (const [name, { wallMs }] of totals) rate.get(name).push((params.batch * params.batchesPerRun * 1000) / wallMs[0]);
+    }
+    progress.done();
+
+    const callsPerSecond = (name) => rate.get(name);
+    const base = callsPerSecond(piscina.name);
+    const floor = callsPerSecond(messagePort.name);
+    // The best peer of each run, so that the ratio to it stays a same-run ratio.
+    const bestPeer = base.map((_, run) => Math.max(...peers.map((peer) => rate.get(peer.name)[run])));
+    const bestPeerNames = base.map((_, run) => peers.reduce((a, b) => (rate.get(a.name)[run] >= rate.get(b.name)[run] ? a : b)).label);
+    const chartRows = [];
+    const rows = contenders.map((contender) => {
+      const own = callsPerSecond(contender.name);
+      const vsPiscina = pairedRatio(own, base);
+      if (contender !== direct)
+        chartRows.push({ group: `${THREADS} threads`, contender: contender.label, kind: kindOf(contender), ...vsPiscina });
+      return [contender.label, spread(summarize(own)), ratio(vsPiscina), ratio(pairedRatio(own, floor)), ratio(pairedRatio(own, bestPeer))];
+    });
+    const callsPerRun = params.batch * params.batchesPerRun;
+    const targets = [hotworkerApi, hotworkerCall].map((contender) => {
+      const figure = pairedRatio(callsPerSecond(contender.name), base);
+      return {
+        name: `${contender.label} calls/s vs raw piscina`,
+        figure: ratio(figure),
+        goal: `≥ ${TARGET}×`,
+        met: figure.median >= TARGET,
+        value: figure.median,
+      };
+    });
+    const notes = [`best peer per run: ${bestPeerNames.join(', ')}`];
+    if (hung.size > 0) notes.push(`close() never settled for: ${[...hung].join(', ')} (left behind)`);
+    return {
+      params,
+      tables: [
+        {
+          title: `calls/s, median (min–max) of ${params.runs} runs × ${callsPerRun.toLocaleString('en-US')} calls (${params.batch.toLocaleString('en-US')} in flight at a time)`,
+          columns: ['contender', 'calls/s', '× raw piscina', '× floor', '× best peer'],
+          rows,
+          notes,
+        },
+        {
+          title: 'hotworker against the floor and the best peer',
+          columns: ['ratio', 'api.noop()', "call('noop')"],
+          rows: [
+            ['hotworker / raw piscina', ...[hotworkerApi, hotworkerCall].map((c) => ratio(pairedRatio(callsPerSecond(c.name), base)))],
+            [
+              'hotworker / floor (pipelined MessagePort)',
+              ...[hotworkerApi, hotworkerCall].map((c) => ratio(pairedRatio(callsPerSecond(c.name), floor))),
+            ],
+            ['hotworker / best peer', ...[hotworkerApi, hotworkerCall].map((c) => ratio(pairedRatio(callsPerSecond(c.name), bestPeer)))],
+          ],
+          notes: [`floor: ${num(summarize(floor).median)} calls/s; best peer: ${num(summarize(bestPeer).median)} calls/s (medians)`],
+        },
+      ],
+      targets,
+      data: { callsPerSecond: Object.fromEntries(rate), bestPeer: bestPeerNames },
+      charts: [
+        {
+          name: 'throughput',
+          title: 'Throughput vs raw piscina',
+          spec: ratioBars({
+            title: 'Throughput: calls/s, × raw piscina (same run)',
+            rows: chartRows,
+            target: TARGET,
+            axisTitle: '× raw piscina calls/s',
+            better: 'higher',
+          }),
+        },
+      ],
+    };
+  },
+});
+
+function batch(handle, size) {
+  const calls = new Array(size);
+  for (let i = 0; i < size; i++) calls[i] = handle.call(i);
+  return Promise.all(calls);
+}

@@ -1,0 +1,48 @@
+/**
+ * bench/RESULTS.md, written from one run's report by `npm run bench -- --write-results`, so that
+ * every number in it comes from the run, untouched.
+ */
+import { writeFileSync } from 'node:fs';
+import { markdownTable } from './format.js';
+
+export function writeResultsMarkdown(file, report, charts) {
+  const { machine } = report;
+  const out = [
+    '# hotworker benchmark results',
+    '',
+    `Written by \`npm run bench -- --write-results\`${report.quick ? ' (**quick mode**: indicative only)' : ''} on ${report.startedAt.slice(0, 10)}, ` +
+      `commit ${machine.commit}, in ${Math.round(report.durationS)} s. Raw data: [RESULTS.json](RESULTS.json).`,
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${machine.cpu}, ${machine.cores} cores available to Node, ${machine.memoryGiB} GiB memory`,
+    `- Node ${machine.node}, ${machine.os}`,
+    `- Load average (1, 5, 15 min) before the run: ${machine.loadBefore.join(', ')}; after: ${machine.loadAfter.join(', ')}`,
+    '',
+    'Every figure is the median over several runs with (min–max); every comparison is a ratio of two',
+    'figures taken in the same run. Targets are goals, reported as met or not met.',
+    '',
+    '## Targets',
+    '',
+    markdownTable({
+      title: `${report.results.flatMap((r) => r.targets).filter((t) => t.met).length} of ${report.results.flatMap((r) => r.targets).length} met`,
+      columns: ['scenario', 'target', 'figure', 'goal', 'met'],
+      rows: report.results.flatMap((result) =>
+        result.targets.map((t) => [result.id, t.name, t.figure, t.goal, t.met === null ? 'n/a' : t.met ? '✔ met' : '✘ not met']),
+      ),
+    }),
+    '',
+  ];
+  const failures = report.results.flatMap((r) => r.failures.map((f) => `${r.id}: ${f}`));
+  if (failures.length > 0) out.push('**Failures:**', '', ...failures.map((f) => `- ${f}`), '');
+  for (const result of report.results) {
+    out.push(`## ${result.id}. ${result.title}`, '');
+    if (result.skipped) {
+      out.push(`Skipped: ${result.skipped}`, '');
+      continue;
+    }
+    for (const table of result.tables) out.push(markdownTable(table), '');
+    for (const chart of charts.filter((c) => c.scenario === result.id)) out.push(`![${chart.title}](charts/${chart.name}.svg)`, '');
+  }
+  writeFileSync(file, `${out.join('\n')}\n`);
+}
