@@ -41,7 +41,7 @@ export default defineScenario(import.meta.url, {
     const result = { params, tables: [], targets: [], charts: [], data: { perCall: {}, chartRows: [] } };
     const hung = new Set();
     for (const threads of params.threads) {
-      const group = pinned ? `${threads} thread, all on 1 CPU` : `${threads} thread${threads > 1 ? 's' : ''}`;
+      const group = pinned ? `${threads} thread, every thread pinned to 1 CPU` : `${threads} thread${threads > 1 ? 's' : ''}`;
       const totals = await measure(contenders, threads, params, { dir: scratch(), progress, hung });
       report(result, contenders, totals, group, params);
     }

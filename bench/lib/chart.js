@@ -34,7 +34,7 @@ export function ratioBars({ title, rows, target, axisTitle, better = 'lower' }) 
     ...base,
     title: { text: title, subtitle: `${better} is better; whiskers: min–max over runs; dashed: target` },
     data: { values: rows },
-    facet: { row: { field: 'group', type: 'nominal', title: null } },
+    facet: { row: { field: 'group', type: 'nominal', title: null, sort: [...new Set(rows.map((row) => row.group))] } },
     spec: {
       width: 420,
       height: { step: 18 },
@@ -42,7 +42,7 @@ export function ratioBars({ title, rows, target, axisTitle, better = 'lower' }) 
         {
           mark: { type: 'bar', color: '#4c78a8' },
           encoding: {
-            y: { field: 'contender', type: 'nominal', sort: null, title: null },
+            y: { field: 'contender', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } },
             x,
             color: {
               field: 'kind',
