@@ -8,7 +8,7 @@ export function num(value) {
   if (value === undefined || value === null || Number.isNaN(value)) return '–';
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (Number.isInteger(value) || abs >= 1000) return Math.round(value).toLocaleString('en-US');
   if (abs === 0) return '0';
   const digits = Math.max(0, 2 - Math.floor(Math.log10(abs)));
   return value.toFixed(Math.min(digits, 4));

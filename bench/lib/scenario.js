@@ -26,10 +26,13 @@ export function parseFlags(argv = process.argv.slice(2)) {
  */
 export function defineScenario(url, scenario) {
   if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(url)) {
-    main(scenario).catch((error) => {
-      console.error(error);
-      process.exit(1);
-    });
+    // After the rest of the file has been evaluated: constants below the call are ready.
+    setImmediate(() =>
+      main(scenario).catch((error) => {
+        console.error(error);
+        process.exit(1);
+      }),
+    );
   }
   return scenario;
 }
