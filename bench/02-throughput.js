@@ -9,7 +9,7 @@ import { kindOf } from './01-call-overhead.js';
 import { ratioBars } from './lib/chart.js';
 import { closeAll, direct, hotworkerApi, hotworkerCall, messagePort, peers, piscina, threaded } from './lib/contenders.js';
 import { num, ratio, spread } from './lib/format.js';
-import { interleavedRuns } from './lib/interleave.js';
+import { interleavedRuns, rotate } from './lib/interleave.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
@@ -21,22 +21,28 @@ export default defineScenario(import.meta.url, {
   id: '02',
   title: `Throughput: trivial calls in flight in batches, ${THREADS} threads`,
   async run({ quick, scratch }) {
-    const params = { runs: quick ? 2 : 7, batch: 1_000, batchesPerRun: quick ? 10 : 20, threads: THREADS };
+    const params = { runs: quick ? 2 : 7, batch: 1_000, batchesPerRun: quick ? 5 : 20, threads: THREADS };
     const contenders = [direct, ...threaded];
     const progress = new Progress('throughput', params.runs * params.batchesPerRun);
     const dir = scratch();
     const rate = new Map(contenders.map((c) => [c.name, []]));
+    const callerCpu = new Map(contenders.map((c) => [c.name, []]));
     const hung = new Set();
     for (let run = 0; run < params.runs; run++) {
       const open = [];
-      for (const contender of contenders) open.push({ contender, handle: await contender.open(THREADS, { scratch: dir }) });
+      // Opening order rotates too: the pool opened first was measurably slower (about 7 % for
+      // three identical piscina pools), so no contender may always be first.
+      for (const contender of rotate(contenders, run)) open.push({ contender, handle: await contender.open(THREADS, { scratch: dir }) });
       for (const { handle } of open) await batch(handle, params.batch);
       const totals = await interleavedRuns(
         open.map(({ contender, handle }) => ({ name: contender.name, block: () => batch(handle, params.batch) })),
         { runs: 1, rounds: params.batchesPerRun, firstRotation: run, onRound: () => progress.tick() },
       );
       for (const name of await closeAll(open)) hung.add(name);
-      for (const [name, { wallMs }] of totals) rate.get(name).push((params.batch * params.batchesPerRun * 1000) / wallMs[0]);
+      for (const [name, { wallMs, callerCpuMs }] of totals) {
+        rate.get(name).push((params.batch * params.batchesPerRun * 1000) / wallMs[0]);
+        callerCpu.get(name).push((callerCpuMs[0] * 1000) / (params.batch * params.batchesPerRun));
+      }
     }
     progress.done();
 
@@ -52,7 +58,16 @@ export default defineScenario(import.meta.url, {
       const vsPiscina = pairedRatio(own, base);
       if (contender !== direct)
         chartRows.push({ group: `${THREADS} threads`, contender: contender.label, kind: kindOf(contender), ...vsPiscina });
-      return [contender.label, spread(summarize(own)), ratio(vsPiscina), ratio(pairedRatio(own, floor)), ratio(pairedRatio(own, bestPeer))];
+      const cpu = callerCpu.get(contender.name);
+      return [
+        contender.label,
+        spread(summarize(own)),
+        ratio(vsPiscina),
+        ratio(pairedRatio(own, floor)),
+        ratio(pairedRatio(own, bestPeer)),
+        spread(summarize(cpu), 'µs'),
+        ratio(pairedRatio(cpu, callerCpu.get(piscina.name))),
+      ];
     });
     const callsPerRun = params.batch * params.batchesPerRun;
     const targets = [hotworkerApi, hotworkerCall].map((contender) => {
@@ -72,9 +87,20 @@ export default defineScenario(import.meta.url, {
       tables: [
         {
           title: `calls/s, median (min–max) of ${params.runs} runs × ${callsPerRun.toLocaleString('en-US')} calls (${params.batch.toLocaleString('en-US')} in flight at a time)`,
-          columns: ['contender', 'calls/s', '× raw piscina', '× floor', '× best peer'],
+          columns: [
+            'contender',
+            'calls/s',
+            '× raw piscina',
+            '× floor',
+            '× best peer',
+            'caller-thread CPU / call',
+            'caller CPU × raw piscina',
+          ],
           rows,
-          notes,
+          notes: [
+            ...notes,
+            "caller-thread CPU: the main thread's own CPU time per call (Linux schedstat); here the main thread is the bottleneck",
+          ],
         },
         {
           title: 'hotworker against the floor and the best peer',
@@ -91,7 +117,7 @@ export default defineScenario(import.meta.url, {
         },
       ],
       targets,
-      data: { callsPerSecond: Object.fromEntries(rate), bestPeer: bestPeerNames },
+      data: { callsPerSecond: Object.fromEntries(rate), callerCpuUsPerCall: Object.fromEntries(callerCpu), bestPeer: bestPeerNames },
       charts: [
         {
           name: 'throughput',

@@ -24,9 +24,9 @@ export default defineScenario(import.meta.url, {
   title: 'Soak: upgrade cycles, each followed by 100 calls',
   async run({ quick, scratch }) {
     const params = {
-      cycles: quick ? 100 : 1_000,
+      cycles: quick ? 60 : 1_000,
       callsPerCycle: 100,
-      sampleEvery: quick ? 10 : 50,
+      sampleEvery: quick ? 6 : 50,
       threads: THREADS,
       forcedGc: typeof globalThis.gc === 'function',
     };

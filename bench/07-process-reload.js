@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { num, ratio, spread } from './lib/format.js';
+import { int, num, ratio, spread } from './lib/format.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { latencyPercentiles, pairedRatio, summarize } from './lib/stats.js';
@@ -44,8 +44,8 @@ export default defineScenario(import.meta.url, {
     }
     const params = {
       runs: quick ? 1 : 3,
-      durationS: quick ? 4 : 10,
-      warmupS: 1,
+      durationS: quick ? 2 : 10,
+      warmupS: quick ? 0.5 : 1,
       connections: CONNECTIONS,
       workers: WORKERS,
       path: '/call/work',
@@ -187,7 +187,10 @@ function summarizeRuns(runs, params) {
   const analysed = runs.map((run) => Object.fromEntries(Object.entries(run).map(([name, m]) => [name, analyse(m)])));
   const series = (name, pickValue) => analysed.map((run) => pickValue(run[name]));
   const services = [hotworkerService, clusterRollingRestart];
-  const row = (label, pickValue, unit) => [label, ...services.map((s) => spread(summarize(series(s.name, pickValue)), unit))];
+  const row = (label, pickValue, unit) => [
+    label,
+    ...services.map((s) => spread(summarize(series(s.name, pickValue)), unit, unit ? num : int)),
+  ];
   const ttn = pairedRatio(
     series('hotworker', (a) => a.timeToNewMs),
     series('cluster', (a) => a.timeToNewMs),

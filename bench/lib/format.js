@@ -8,23 +8,28 @@ export function num(value) {
   if (value === undefined || value === null || Number.isNaN(value)) return '–';
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  if (Number.isInteger(value) || abs >= 1000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US');
   if (abs === 0) return '0';
   const digits = Math.max(0, 2 - Math.floor(Math.log10(abs)));
   return value.toFixed(Math.min(digits, 4));
 }
 
 /** `median (min–max)` of a summary, with a unit: `41.2 µs (39.8–45.0)`. */
-export function spread(summary, unit = '') {
+export function spread(summary, unit = '', format = num) {
   const suffix = unit ? ` ${unit}` : '';
-  if (summary.n <= 1) return `${num(summary.median)}${suffix}`;
-  return `${num(summary.median)}${suffix} (${num(summary.min)}–${num(summary.max)})`;
+  if (summary.n <= 1) return `${format(summary.median)}${suffix}`;
+  return `${format(summary.median)}${suffix} (${format(summary.min)}–${format(summary.max)})`;
 }
 
 /** A ratio summary: `1.04× (0.98–1.10)`. */
 export function ratio(summary) {
   if (summary.n <= 1) return `${num(summary.median)}×`;
   return `${num(summary.median)}× (${num(summary.min)}–${num(summary.max)})`;
+}
+
+/** A count: 20, 1,234. */
+export function int(value) {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : num(value);
 }
 
 /** Milliseconds as `12.3 ms`. */
