@@ -11,6 +11,8 @@ import type { CallOptions } from './options.js';
 import {
   type CallTask,
   deserializeError,
+  EXIT_REPORT,
+  type ExitReport,
   FAULT,
   findUncloneable,
   isFault,
@@ -52,7 +54,11 @@ export interface GenerationSettings {
   readonly loadTimeout: number;
   readonly callTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
-  /** Told when a worker dies outside any call (an exception from a timer, while idle). */
+  /**
+   * Told when a worker of a live generation dies on its own: `process.exit()`, an uncaught
+   * exception (from a timer a task left behind, say), or running out of memory; whether or
+   * not it was running a call (that call rejects `ERR_HOT_WORKER_EXIT` as well).
+   */
   readonly onCrash: (generation: Generation, error: HotError) => void;
 }
 
@@ -78,14 +84,45 @@ export class Generation {
   /** Why the pool was destroyed; set before destroying, so calls cut off get a precise error. */
   #endReason: string | undefined;
   #ending: Promise<void> | undefined;
+  /** True once the load proof passed: from then on a worker's death is a crash worth reporting. */
+  #live = false;
+  readonly #onCrash: GenerationSettings['onCrash'];
   /** The one drain of this generation; every caller of drain() shares it. */
   #draining: Promise<DrainResult> | undefined;
 
-  private constructor(artifact: Artifact, version: VersionInfo, pool: Piscina, callTimeout: number) {
+  private constructor(
+    artifact: Artifact,
+    version: VersionInfo,
+    pool: Piscina,
+    callTimeout: number,
+    onCrash: GenerationSettings['onCrash'],
+  ) {
     this.artifact = artifact;
     this.version = version;
     this.#pool = pool;
     this.#callTimeout = callTimeout;
+    this.#onCrash = onCrash;
+  }
+
+  /** Reports a worker's death, once the generation is live and until it ends (load failures are the upgrade's to report). */
+  #crashed(error: HotError): void {
+    if (this.#live && this.#ending === undefined) this.#onCrash(this, error);
+  }
+
+  #exitError(report: ExitReport): HotError {
+    const version = this.version.id;
+    if (report.error !== undefined) {
+      const cause = deserializeError(report.error);
+      return new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} died from an uncaught exception: ${cause.message}`, {
+        cause,
+        exitCode: report.code,
+        version,
+      });
+    }
+    return new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} exited with code ${report.code}`, {
+      exitCode: report.code,
+      version,
+    });
   }
 
   /**
@@ -108,10 +145,22 @@ export class Generation {
       atomics: 'disabled',
       ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
     });
-    const generation = new Generation(artifact, version, pool, settings.callTimeout);
-    // Always listen: piscina emits 'error' for a worker that dies while idle, and an
-    // unheard 'error' would crash the host process.
-    pool.on('error', (error: unknown) => settings.onCrash(generation, generation.#workerError(error, undefined)));
+    const generation = new Generation(artifact, version, pool, settings.callTimeout, settings.onCrash);
+    // Always listen: piscina emits 'error' for a worker that dies while idle, and an unheard
+    // 'error' would crash the host process. Deaths by exception or exit are reported by the
+    // worker itself (an ExitReport); only running out of memory runs no JavaScript to say so.
+    pool.on('error', (error: unknown) => {
+      if (isOutOfMemory(error)) generation.#crashed(generation.#workerError(error, undefined));
+    });
+    pool.on('message', (message: unknown) => {
+      if (!isExitReport(message)) return;
+      // Report once the thread is gone and piscina has replaced it, so that a call made in
+      // reaction to the event never lands on the dying worker.
+      const dying = pool.threads.find((worker) => worker.threadId === message.threadId);
+      const report = () => generation.#crashed(generation.#exitError(message));
+      if (dying === undefined) report();
+      else dying.once('exit', report);
+    });
     try {
       generation.#functions = await generation.#proveLoaded(settings, signal);
       await generation.#proveAnswers(settings.loadTimeout, signal);
@@ -119,6 +168,7 @@ export class Generation {
       await generation.destroy('load failed');
       throw error;
     }
+    generation.#live = true;
     return generation;
   }
 
@@ -406,7 +456,15 @@ export class Generation {
         ...(fn ? { fn } : {}),
       });
     }
-    if ((error as { code?: unknown })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    if (isOutOfMemory(error)) {
+      if (fn !== undefined)
+        this.#crashed(
+          new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} ran out of memory running ${fn}()`, {
+            cause: error,
+            version,
+            fn,
+          }),
+        );
       return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} ran out of memory (resourceLimits) and was replaced`, {
         cause: error,
         version,
@@ -419,6 +477,14 @@ export class Generation {
       ...(fn ? { fn } : {}),
     });
   }
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+}
+
+function isExitReport(message: unknown): message is ExitReport {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === EXIT_REPORT;
 }
 
 function isLoadReport(message: unknown): message is LoadReport {

@@ -26,7 +26,13 @@ export interface UpgradeEvent extends DrainResult {
   readonly switchMs: number;
 }
 
-/** Emitted when a worker dies outside any call (e.g. an exception thrown later by a timer). */
+/**
+ * Emitted when a worker of a serving version dies on its own: `process.exit()`, an uncaught
+ * exception (e.g. thrown later by a timer a call left behind, while the worker is idle), or
+ * running out of memory. The pool replaces the worker; a call it was running rejects
+ * `ERR_HOT_WORKER_EXIT` as well. Workers the host ends itself (timeouts, aborts, drains) are
+ * not crashes.
+ */
 export interface CrashEvent {
   /** The version whose worker died; the pool has replaced it. */
   readonly version: VersionInfo;
@@ -40,7 +46,7 @@ export interface HotModuleEvents {
   upgrade: [event: UpgradeEvent];
   /** `rollback()` restored an earlier version; same fields as `upgrade`. */
   rollback: [event: UpgradeEvent];
-  /** A worker died while not running a call; the pool replaced it. */
+  /** A worker died on its own (exit, uncaught exception, out of memory); the pool replaced it. */
   crash: [event: CrashEvent];
   /** `close()` (or `destroy()`) finished: no worker of the module is left. */
   close: [];

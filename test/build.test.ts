@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
 import { buildArtifact } from 'hotworker';
+import { describe, expect, it } from 'vitest';
 import { workspace } from './support/workspace.js';
 
 const fixtures = dirname(fileURLToPath(new URL('./fixtures/math.ts', import.meta.url)));
@@ -33,7 +33,7 @@ describe('build', () => {
     const ws = workspace();
     const artifact = await buildArtifact(join(fixtures, 'with-helper.ts'), ws.cacheDir);
     expect(artifact.exports).toEqual(['default', 'quadruple']);
-    expect(artifact.inputs.sort()).toEqual([join(fixtures, 'helpers/double.ts'), join(fixtures, 'with-helper.ts')]);
+    expect([...artifact.inputs].sort()).toEqual([join(fixtures, 'helpers/double.ts'), join(fixtures, 'with-helper.ts')]);
     const mod = await ws.hot<typeof import('./fixtures/with-helper.ts')>(join(fixtures, 'with-helper.ts'), { threads: 1 });
     expect(await mod.api.quadruple(3)).toBe(12);
     expect(await mod.api.default()).toBe('default export');

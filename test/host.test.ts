@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { HotHost } from 'hotworker';
+import { describe, expect, it } from 'vitest';
 import { workspace } from './support/workspace.js';
 
 describe('HotHost', () => {

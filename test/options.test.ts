@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { HotHost, hot } from 'hotworker';
+import { describe, expect, it } from 'vitest';
 import { workspace } from './support/workspace.js';
 
 const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
