@@ -212,46 +212,40 @@ export class Generation {
    * Runs one exported function in a worker of this generation. The caller has checked the
    * name. Every promise settles: with the function's result, its own error, or a HotError.
    */
-  async run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    const timeout = options?.timeout ?? this.#callTimeout;
+  run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    // The common case, no per-call options and no timeout: nothing allocated beyond the task.
+    if (options === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
+      return this.#track(fn, args, undefined, undefined);
+    }
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const transferList = options?.transfer as TransferListItem[] | undefined;
+    const timeout = options?.timeout ?? this.#callTimeout;
     if (timeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, options?.transfer, signal, undefined);
+      return this.#track(fn, args, { signal, transferList }, undefined);
     }
     const timer = new AbortController();
     const handle = setTimeout(() => timer.abort(), timeout);
-    try {
-      const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
-      return await this.#track(fn, args, options?.transfer, combined, {
-        timer: timer.signal,
-        ms: timeout,
-      });
-    } finally {
-      clearTimeout(handle);
-    }
+    const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
+    const call = this.#track(fn, args, { signal: combined, transferList, userSignal: signal }, { timer: timer.signal, ms: timeout });
+    return call.finally(() => clearTimeout(handle));
   }
 
-  async #track(
-    fn: string,
-    args: readonly unknown[],
-    transfer: readonly TransferListItem[] | undefined,
-    signal: AbortSignal | undefined,
-    timeout: { timer: AbortSignal; ms: number } | undefined,
-  ): Promise<unknown> {
+  #track(fn: string, args: readonly unknown[], options: RunOptions | undefined, timeout: CallTimeout | undefined): Promise<unknown> {
     this.#inFlight++;
-    try {
-      const task: CallTask = { fn, args };
-      return await this.#pool.run(task, {
-        ...(signal ? { signal } : {}),
-        ...(transfer ? { transferList: transfer as TransferListItem[] } : {}),
-      });
-    } catch (error) {
-      throw this.#callError(error, fn, args, signal, timeout);
-    } finally {
-      if (--this.#inFlight === 0) this.#onIdle?.();
-    }
+    const task: CallTask = { fn, args };
+    const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
+    return running.then(this.#settled, (error: unknown) => {
+      this.#settled(undefined);
+      throw this.#callError(error, fn, args, options?.userSignal ?? options?.signal, timeout);
+    });
   }
+
+  /** Counts a call out; wakes a waiting drain at zero. Bound once: the call path allocates no closure for it. */
+  readonly #settled = <T>(value: T): T => {
+    if (--this.#inFlight === 0) this.#onIdle?.();
+    return value;
+  };
 
   /**
    * Ends the generation gracefully: waits until every accepted call has settled (at most
@@ -382,7 +376,7 @@ export class Generation {
     fn: string,
     args: readonly unknown[],
     signal: AbortSignal | undefined,
-    timeout: { timer: AbortSignal; ms: number } | undefined,
+    timeout: CallTimeout | undefined,
   ): unknown {
     const version = this.version.id;
     if (isFault(error)) {
@@ -477,6 +471,19 @@ export class Generation {
       ...(fn ? { fn } : {}),
     });
   }
+}
+
+/** piscina's run options, plus the caller's own signal (kept apart from the timeout's). */
+interface RunOptions {
+  signal: AbortSignal | undefined;
+  transferList: TransferListItem[] | undefined;
+  userSignal?: AbortSignal | undefined;
+}
+
+/** A call's timeout: the signal that fires at the deadline, and the limit for the message. */
+interface CallTimeout {
+  timer: AbortSignal;
+  ms: number;
 }
 
 function isOutOfMemory(error: unknown): boolean {
