@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Artifact } from './build.js';
+import { type Deadline, deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import type { CallOptions } from './options.js';
 import {
@@ -224,11 +225,9 @@ export class Generation {
     if (timeout === Number.POSITIVE_INFINITY) {
       return this.#track(fn, args, { signal, transferList }, undefined);
     }
-    const timer = new AbortController();
-    const handle = setTimeout(() => timer.abort(), timeout);
-    const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
-    const call = this.#track(fn, args, { signal: combined, transferList, userSignal: signal }, { timer: timer.signal, ms: timeout });
-    return call.finally(() => clearTimeout(handle));
+    const limit = deadline(signal, timeout);
+    const call = this.#track(fn, args, { signal: limit.signal, transferList }, { limit, ms: timeout, userSignal: signal });
+    return call.finally(limit.dispose);
   }
 
   #track(fn: string, args: readonly unknown[], options: RunOptions | undefined, timeout: CallTimeout | undefined): Promise<unknown> {
@@ -237,7 +236,7 @@ export class Generation {
     const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
     return running.then(this.#settled, (error: unknown) => {
       this.#settled(undefined);
-      throw this.#callError(error, fn, args, options?.userSignal ?? options?.signal, timeout);
+      throw this.#callError(error, fn, args, timeout ? timeout.userSignal : options?.signal, timeout);
     });
   }
 
@@ -357,17 +356,17 @@ export class Generation {
 
   /** One task through the pool's normal path, so a version that loads but cannot answer never goes live. */
   async #proveAnswers(loadTimeout: number, signal: AbortSignal | undefined): Promise<void> {
-    const deadline = AbortSignal.timeout(loadTimeout);
+    const limit = deadline(signal, loadTimeout);
     try {
-      await this.#pool.run({ fn: PING, args: [] } satisfies CallTask, {
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-      });
+      await this.#pool.run({ fn: PING, args: [] } satisfies CallTask, { signal: limit.signal });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new HotError('ERR_HOT_LOAD', `Version ${this.version.id} loaded but did not answer: ${(error as Error)?.message ?? error}`, {
         cause: error,
         version: this.version.id,
       });
+    } finally {
+      limit.dispose();
     }
   }
 
@@ -401,7 +400,7 @@ export class Generation {
           return new HotError('ERR_HOT_NO_EXPORT', `${fn} is not an exported function of version ${version}`, { fn, version });
       }
     }
-    if (timeout?.timer.aborted) {
+    if (timeout?.limit.expired) {
       return new HotError(
         'ERR_HOT_CALL_TIMEOUT',
         `${fn}() did not finish within ${timeout.ms} ms; its worker was terminated and replaced`,
@@ -473,17 +472,17 @@ export class Generation {
   }
 }
 
-/** piscina's run options, plus the caller's own signal (kept apart from the timeout's). */
+/** piscina's run options. */
 interface RunOptions {
   signal: AbortSignal | undefined;
   transferList: TransferListItem[] | undefined;
-  userSignal?: AbortSignal | undefined;
 }
 
-/** A call's timeout: the signal that fires at the deadline, and the limit for the message. */
+/** A call's timeout: its deadline, the limit for the message, and the caller's own signal it wraps. */
 interface CallTimeout {
-  timer: AbortSignal;
+  limit: Deadline;
   ms: number;
+  userSignal: AbortSignal | undefined;
 }
 
 function isOutOfMemory(error: unknown): boolean {

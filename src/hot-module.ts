@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
 import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
 import {
@@ -394,32 +395,37 @@ async function verify(generation: Generation, options: ResolvedModuleOptions, si
     (name) => generation.functions.has(name),
   );
   const { id } = generation.version;
-  const deadline = AbortSignal.timeout(options.loadTimeout);
-  const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () =>
-      reject(
-        signal?.aborted
-          ? signal.reason
-          : new HotError('ERR_HOT_VERIFY', `verify() of version ${id} did not settle within loadTimeout (${options.loadTimeout} ms)`, {
-              version: id,
-            }),
-      );
-    stop.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve()
-      .then(() => (options.verify as (api: unknown) => unknown)(api))
-      .then(
-        () => resolve(),
-        (error: unknown) =>
+  const limit = deadline(signal, options.loadTimeout);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      limit.signal.addEventListener(
+        'abort',
+        () =>
           reject(
-            new HotError('ERR_HOT_VERIFY', `verify() rejected version ${id}: ${(error as Error)?.message ?? String(error)}`, {
-              cause: error,
-              version: id,
-            }),
+            limit.expired
+              ? new HotError('ERR_HOT_VERIFY', `verify() of version ${id} did not settle within loadTimeout (${options.loadTimeout} ms)`, {
+                  version: id,
+                })
+              : signal?.reason,
           ),
-      )
-      .finally(() => stop.removeEventListener('abort', onAbort));
-  });
+        { once: true },
+      );
+      Promise.resolve()
+        .then(() => (options.verify as (api: unknown) => unknown)(api))
+        .then(
+          () => resolve(),
+          (error: unknown) =>
+            reject(
+              new HotError('ERR_HOT_VERIFY', `verify() rejected version ${id}: ${(error as Error)?.message ?? String(error)}`, {
+                cause: error,
+                version: id,
+              }),
+            ),
+        );
+    });
+  } finally {
+    limit.dispose();
+  }
 }
 
 function noExport(name: unknown, generation: Generation): HotError {

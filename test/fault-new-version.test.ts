@@ -33,7 +33,8 @@ describe('faults in a new version', () => {
     const ws = workspace();
     const mod = await ws.hot<Versioned>(ws.copy('versioned.ts'), {
       threads: 2,
-      loadTimeout: 300,
+      // Long enough for a worker to start on a busy machine; the endless loader costs this much.
+      loadTimeout: 2_000,
       verify: async (api) => {
         await api.version();
       },

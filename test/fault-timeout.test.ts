@@ -6,7 +6,7 @@ type Faults = typeof import('./fixtures/faults.ts');
 describe('call timeouts', () => {
   it('terminate and replace the worker after callTimeout; other calls succeed, the next call works', async () => {
     const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 2, callTimeout: 200 });
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 2, callTimeout: 1_000 });
     const before = await mod.stats.alive[0]?.threadIds;
     const spinning = mod.api.spin().catch((error: unknown) => error);
     const others = Array.from({ length: 10 }, (_, i) => mod.api.echo(i));
