@@ -6,14 +6,15 @@ import { performance } from 'node:perf_hooks';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Artifact } from './build.js';
+import { type Deadline, deadline } from './deadline.js';
 import { HotError } from './errors.js';
+import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
 import type { CallOptions } from './options.js';
 import {
   type CallTask,
   deserializeError,
-  FAULT,
-  findUncloneable,
-  isFault,
+  EXIT_REPORT,
+  type ExitReport,
   LOAD_REPORT,
   type LoadReport,
   PING,
@@ -52,7 +53,11 @@ export interface GenerationSettings {
   readonly loadTimeout: number;
   readonly callTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
-  /** Told when a worker dies outside any call (an exception from a timer, while idle). */
+  /**
+   * Told when a worker of a live generation dies on its own: `process.exit()`, an uncaught
+   * exception (from a timer a task left behind, say), or running out of memory; whether or
+   * not it was running a call (that call rejects `ERR_HOT_WORKER_EXIT` as well).
+   */
   readonly onCrash: (generation: Generation, error: HotError) => void;
 }
 
@@ -78,14 +83,29 @@ export class Generation {
   /** Why the pool was destroyed; set before destroying, so calls cut off get a precise error. */
   #endReason: string | undefined;
   #ending: Promise<void> | undefined;
+  /** True once the load proof passed: from then on a worker's death is a crash worth reporting. */
+  #live = false;
+  readonly #onCrash: GenerationSettings['onCrash'];
   /** The one drain of this generation; every caller of drain() shares it. */
   #draining: Promise<DrainResult> | undefined;
 
-  private constructor(artifact: Artifact, version: VersionInfo, pool: Piscina, callTimeout: number) {
+  private constructor(
+    artifact: Artifact,
+    version: VersionInfo,
+    pool: Piscina,
+    callTimeout: number,
+    onCrash: GenerationSettings['onCrash'],
+  ) {
     this.artifact = artifact;
     this.version = version;
     this.#pool = pool;
     this.#callTimeout = callTimeout;
+    this.#onCrash = onCrash;
+  }
+
+  /** Reports a worker's death, once the generation is live and until it ends (load failures are the upgrade's to report). */
+  #crashed(error: HotError): void {
+    if (this.#live && this.#ending === undefined) this.#onCrash(this, error);
   }
 
   /**
@@ -108,10 +128,22 @@ export class Generation {
       atomics: 'disabled',
       ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
     });
-    const generation = new Generation(artifact, version, pool, settings.callTimeout);
-    // Always listen: piscina emits 'error' for a worker that dies while idle, and an
-    // unheard 'error' would crash the host process.
-    pool.on('error', (error: unknown) => settings.onCrash(generation, generation.#workerError(error, undefined)));
+    const generation = new Generation(artifact, version, pool, settings.callTimeout, settings.onCrash);
+    // Always listen: piscina emits 'error' for a worker that dies while idle, and an unheard
+    // 'error' would crash the host process. Deaths by exception or exit are reported by the
+    // worker itself (an ExitReport); only running out of memory runs no JavaScript to say so.
+    pool.on('error', (error: unknown) => {
+      if (isOutOfMemory(error)) generation.#crashed(workerDeath(error, { version: version.id }));
+    });
+    pool.on('message', (message: unknown) => {
+      if (!isExitReport(message)) return;
+      // Report once the thread is gone and piscina has replaced it, so that a call made in
+      // reaction to the event never lands on the dying worker.
+      const dying = pool.threads.find((worker) => worker.threadId === message.threadId);
+      const report = () => generation.#crashed(exitError(message, version.id));
+      if (dying === undefined) report();
+      else dying.once('exit', report);
+    });
     try {
       generation.#functions = await generation.#proveLoaded(settings, signal);
       await generation.#proveAnswers(settings.loadTimeout, signal);
@@ -119,6 +151,7 @@ export class Generation {
       await generation.destroy('load failed');
       throw error;
     }
+    generation.#live = true;
     return generation;
   }
 
@@ -162,46 +195,47 @@ export class Generation {
    * Runs one exported function in a worker of this generation. The caller has checked the
    * name. Every promise settles: with the function's result, its own error, or a HotError.
    */
-  async run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    const timeout = options?.timeout ?? this.#callTimeout;
+  run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    // The common case, no per-call options and no timeout: nothing allocated beyond the task.
+    if (options === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
+      return this.#track(fn, args, undefined, undefined);
+    }
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const transferList = options?.transfer as TransferListItem[] | undefined;
+    const timeout = options?.timeout ?? this.#callTimeout;
     if (timeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, options?.transfer, signal, undefined);
+      return this.#track(fn, args, { signal, transferList }, undefined);
     }
-    const timer = new AbortController();
-    const handle = setTimeout(() => timer.abort(), timeout);
-    try {
-      const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
-      return await this.#track(fn, args, options?.transfer, combined, {
-        timer: timer.signal,
-        ms: timeout,
-      });
-    } finally {
-      clearTimeout(handle);
-    }
+    const limit = deadline(signal, timeout);
+    const call = this.#track(fn, args, { signal: limit.signal, transferList }, { limit, ms: timeout, userSignal: signal });
+    return call.finally(limit.dispose);
   }
 
-  async #track(
-    fn: string,
-    args: readonly unknown[],
-    transfer: readonly TransferListItem[] | undefined,
-    signal: AbortSignal | undefined,
-    timeout: { timer: AbortSignal; ms: number } | undefined,
-  ): Promise<unknown> {
+  #track(fn: string, args: readonly unknown[], options: RunOptions | undefined, timeout: CallTimeout | undefined): Promise<unknown> {
     this.#inFlight++;
-    try {
-      const task: CallTask = { fn, args };
-      return await this.#pool.run(task, {
-        ...(signal ? { signal } : {}),
-        ...(transfer ? { transferList: transfer as TransferListItem[] } : {}),
+    const task: CallTask = { fn, args };
+    const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
+    return running.then(this.#settled, (error: unknown) => {
+      this.#settled(undefined);
+      const version = this.version.id;
+      if (isOutOfMemory(error)) this.#crashed(workerDeath(error, { version, fn }));
+      throw callError(error, {
+        fn,
+        args,
+        version,
+        signal: timeout ? timeout.userSignal : options?.signal,
+        timedOutAfterMs: timeout?.limit.expired ? timeout.ms : undefined,
+        endReason: this.#endReason,
       });
-    } catch (error) {
-      throw this.#callError(error, fn, args, signal, timeout);
-    } finally {
-      if (--this.#inFlight === 0) this.#onIdle?.();
-    }
+    });
   }
+
+  /** Counts a call out; wakes a waiting drain at zero. Bound once: the call path allocates no closure for it. */
+  readonly #settled = <T>(value: T): T => {
+    if (--this.#inFlight === 0) this.#onIdle?.();
+    return value;
+  };
 
   /**
    * Ends the generation gracefully: waits until every accepted call has settled (at most
@@ -313,112 +347,36 @@ export class Generation {
 
   /** One task through the pool's normal path, so a version that loads but cannot answer never goes live. */
   async #proveAnswers(loadTimeout: number, signal: AbortSignal | undefined): Promise<void> {
-    const deadline = AbortSignal.timeout(loadTimeout);
+    const limit = deadline(signal, loadTimeout);
     try {
-      await this.#pool.run({ fn: PING, args: [] } satisfies CallTask, {
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-      });
+      await this.#pool.run({ fn: PING, args: [] } satisfies CallTask, { signal: limit.signal });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new HotError('ERR_HOT_LOAD', `Version ${this.version.id} loaded but did not answer: ${(error as Error)?.message ?? error}`, {
         cause: error,
         version: this.version.id,
       });
+    } finally {
+      limit.dispose();
     }
   }
+}
 
-  #callError(
-    error: unknown,
-    fn: string,
-    args: readonly unknown[],
-    signal: AbortSignal | undefined,
-    timeout: { timer: AbortSignal; ms: number } | undefined,
-  ): unknown {
-    const version = this.version.id;
-    if (isFault(error)) {
-      switch (error[FAULT]) {
-        case 'user':
-          return deserializeError(error.error);
-        case 'clone':
-          return new HotError(
-            'ERR_HOT_CLONE',
-            `${fn}() returned a value that cannot cross threads: ${error.path} is a ${error.what}. Return only structured-cloneable data.`,
-            { fn, version, path: error.path },
-          );
-        case 'load': {
-          const cause = deserializeError(error.error);
-          return new HotError('ERR_HOT_LOAD', `A worker of version ${version} failed to load the module: ${cause.message}`, {
-            cause,
-            fn,
-            version,
-          });
-        }
-        case 'no-export':
-          return new HotError('ERR_HOT_NO_EXPORT', `${fn} is not an exported function of version ${version}`, { fn, version });
-      }
-    }
-    if (timeout?.timer.aborted) {
-      return new HotError(
-        'ERR_HOT_CALL_TIMEOUT',
-        `${fn}() did not finish within ${timeout.ms} ms; its worker was terminated and replaced`,
-        { fn, version },
-      );
-    }
-    if (signal?.aborted && (error as Error)?.name === 'AbortError') {
-      return signal.reason;
-    }
-    if ((error as Error)?.name === 'DataCloneError') {
-      const found = findUncloneable(args, 'args');
-      const where = found ? `: ${found.path} is a ${found.what}` : `: ${(error as Error).message}`;
-      return new HotError(
-        'ERR_HOT_CLONE',
-        `Cannot send the arguments of ${fn}() to a worker${where}. Pass only structured-cloneable data.`,
-        {
-          cause: error,
-          fn,
-          version,
-          ...(found ? { path: found.path } : {}),
-        },
-      );
-    }
-    return this.#workerError(error, fn);
-  }
+/** piscina's run options. */
+interface RunOptions {
+  signal: AbortSignal | undefined;
+  transferList: TransferListItem[] | undefined;
+}
 
-  /** Maps whatever piscina reports for a dead worker to `ERR_HOT_WORKER_EXIT`, keeping the cause. */
-  #workerError(error: unknown, fn: string | undefined): HotError {
-    const version = this.version.id;
-    const call = fn === undefined ? 'A worker' : `The worker running ${fn}()`;
-    const message = (error as Error)?.message ?? String(error);
-    if (this.#endReason !== undefined) {
-      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} was terminated: ${this.#endReason}`, {
-        cause: error,
-        version,
-        ...(fn ? { fn } : {}),
-      });
-    }
-    const exited = /worker exited with code: (-?\d+)/.exec(message);
-    if (exited) {
-      const exitCode = Number(exited[1]);
-      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} exited with code ${exitCode}`, {
-        cause: error,
-        exitCode,
-        version,
-        ...(fn ? { fn } : {}),
-      });
-    }
-    if ((error as { code?: unknown })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} ran out of memory (resourceLimits) and was replaced`, {
-        cause: error,
-        version,
-        ...(fn ? { fn } : {}),
-      });
-    }
-    return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} died: ${message}`, {
-      cause: error,
-      version,
-      ...(fn ? { fn } : {}),
-    });
-  }
+/** A call's timeout: its deadline, the limit for the message, and the caller's own signal it wraps. */
+interface CallTimeout {
+  limit: Deadline;
+  ms: number;
+  userSignal: AbortSignal | undefined;
+}
+
+function isExitReport(message: unknown): message is ExitReport {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === EXIT_REPORT;
 }
 
 function isLoadReport(message: unknown): message is LoadReport {
