@@ -124,6 +124,7 @@ export default defineScenario(import.meta.url, {
           title: 'Throughput vs raw piscina',
           spec: ratioBars({
             title: 'Throughput: calls/s, × raw piscina (same run)',
+            note: `the MessagePort floor, off the chart: ${num(pairedRatio(floor, base).median)}×`,
             rows: chartRows,
             target: TARGET,
             axisTitle: '× raw piscina calls/s',

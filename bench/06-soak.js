@@ -184,12 +184,13 @@ function rssChart(samples, reference, params) {
         encoding: {
           x: { field: 'cycle', type: 'quantitative', title: 'upgrade cycle' },
           y: { field: 'MB', type: 'quantitative', title: 'MB', scale: { zero: true } },
-          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom', labelLimit: 300 } },
         },
       },
       {
+        data: { values: [{ target: reference.rss / 1e6 + TARGET_MB }] },
         mark: { type: 'rule', strokeDash: [4, 3], color: '#e45756' },
-        encoding: { y: { datum: reference.rss / 1e6 + TARGET_MB } },
+        encoding: { y: { field: 'target', type: 'quantitative' } },
       },
     ],
   };

@@ -215,7 +215,10 @@ function summarizeRuns(runs, params) {
           row('p99 latency, steady (before the reload)', (a) => a.steady.p99, 'ms'),
           row('old workers killed at the grace period', (a) => a.killed, ''),
         ],
-        notes: [`hotworker / cluster, time to the new version (same run): ${ratio(ttn)}`],
+        notes: [
+          `hotworker / cluster, time to the new version (same run): ${ratio(ttn)}`,
+          `hotworker serve: ${process.env.HOTWORKER_CLI ? `HOTWORKER_CLI=${process.env.HOTWORKER_CLI}` : 'dist/src/cli/main.js of this build'}`,
+        ],
       },
     ],
     targets: [

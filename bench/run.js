@@ -16,6 +16,7 @@ import { renderSvg } from './lib/chart.js';
 import { targetLine } from './lib/format.js';
 import { writeResultsMarkdown } from './lib/report.js';
 import { formatResult } from './lib/scenario.js';
+import { summarize } from './lib/stats.js';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const args = process.argv.slice(2);
@@ -33,6 +34,9 @@ console.error(
   `hotworker bench${quick ? ' --quick' : ''}: ${files.length} scenarios on ${machine.cpu} × ${machine.cores}, Node ${machine.node}, load ${machine.loadBefore.join(' ')}`,
 );
 
+// Other tenants' load colours every figure: sample the 1-minute load average while we run.
+const loadSamples = [];
+const loadSampler = setInterval(() => loadSamples.push(loadavg()[0]), 5_000);
 const results = [];
 for (const [i, file] of files.entries()) {
   console.error(`\n[${i + 1}/${files.length}] ${file}`);
@@ -40,7 +44,9 @@ for (const [i, file] of files.entries()) {
   results.push(result);
   console.log(formatResult(result));
 }
+clearInterval(loadSampler);
 machine.loadAfter = loadavg().map((load) => load.toFixed(2));
+machine.loadDuring = loadSamples.length > 0 ? { ...summarize(loadSamples), samples: loadSamples.length } : undefined;
 const durationS = (Date.now() - started.getTime()) / 1000;
 
 const targets = results.flatMap((result) => result.targets.map((target) => ({ scenario: result.id, ...target })));
@@ -108,6 +114,11 @@ function describeMachine() {
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: benchDir, encoding: 'utf8' }).trim();
+    if (
+      execFileSync('git', ['status', '--porcelain', '--', '../src', '../workers', '.'], { cwd: benchDir, encoding: 'utf8' }).trim() !== ''
+    ) {
+      commit += ' + uncommitted changes';
+    }
   } catch {}
   return {
     cpu: cpus()[0]?.model ?? 'unknown CPU',

@@ -28,11 +28,11 @@ const base = {
  * panel per group (e.g. thread count), and a dashed rule at the target.
  * @param rows `[{ group, contender, median, min, max }]`
  */
-export function ratioBars({ title, rows, target, axisTitle, better = 'lower' }) {
+export function ratioBars({ title, rows, target, axisTitle, better = 'lower', note }) {
   const x = { field: 'median', type: 'quantitative', title: axisTitle };
   return {
     ...base,
-    title: { text: title, subtitle: `${better} is better; whiskers: min–max over runs; dashed: target` },
+    title: { text: title, subtitle: `${better} is better; whiskers: min–max over runs; dashed: target${note ? `; ${note}` : ''}` },
     data: { values: rows },
     facet: { row: { field: 'group', type: 'nominal', title: null, sort: [...new Set(rows.map((row) => row.group))] } },
     spec: {

@@ -43,8 +43,9 @@ export function mb(bytes) {
 }
 
 /**
- * A table: `{ title, columns: string[], rows: string[][], notes?: string[] }`. Cells are
- * already formatted strings; the first column is left-aligned, the rest right-aligned.
+ * A table: `{ title, columns: string[], rows: string[][], notes?: string[], align?: ('l'|'r')[] }`.
+ * Cells are already formatted strings; by default the first column is left-aligned, the rest
+ * right-aligned (`align` overrides that in Markdown).
  */
 export function textTable(table) {
   const widths = table.columns.map((column, i) => Math.max(column.length, ...table.rows.map((row) => String(row[i] ?? '').length)));
@@ -67,7 +68,7 @@ export function markdownTable(table) {
     `**${table.title}**`,
     '',
     `| ${table.columns.map(cellText).join(' | ')} |`,
-    `| ${table.columns.map((_, i) => (i === 0 ? ':--' : '--:')).join(' | ')} |`,
+    `| ${table.columns.map((_, i) => ((table.align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? ':--' : '--:')).join(' | ')} |`,
   ];
   for (const row of table.rows) out.push(`| ${row.map(cellText).join(' | ')} |`);
   if (table.notes?.length) out.push('', ...table.notes.map((note) => `${note}  `));

@@ -17,7 +17,11 @@ export function writeResultsMarkdown(file, report, charts) {
     '',
     `- CPU: ${machine.cpu}, ${machine.cores} cores available to Node, ${machine.memoryGiB} GiB memory`,
     `- Node ${machine.node}, ${machine.os}`,
-    `- Load average (1, 5, 15 min) before the run: ${machine.loadBefore.join(', ')}; after: ${machine.loadAfter.join(', ')}`,
+    `- Load average (1, 5, 15 min) before the run: ${machine.loadBefore.join(', ')}; after: ${machine.loadAfter.join(', ')}` +
+      (machine.loadDuring
+        ? `; 1-min load during the run, sampled every 5 s: median ${machine.loadDuring.median.toFixed(2)}, max ${machine.loadDuring.max.toFixed(2)}` +
+          ' (on 2 cores, the bench alone accounts for about 1–2.5)'
+        : ''),
     '',
     'Every figure is the median over several runs with (min–max); every comparison is a ratio of two',
     'figures taken in the same run. Targets are goals, reported as met or not met.',
@@ -27,6 +31,7 @@ export function writeResultsMarkdown(file, report, charts) {
     markdownTable({
       title: `${report.results.flatMap((r) => r.targets).filter((t) => t.met).length} of ${report.results.flatMap((r) => r.targets).length} met`,
       columns: ['scenario', 'target', 'figure', 'goal', 'met'],
+      align: ['l', 'l', 'r', 'r', 'l'],
       rows: report.results.flatMap((result) =>
         result.targets.map((t) => [result.id, t.name, t.figure, t.goal, t.met === null ? 'n/a' : t.met ? '✔ met' : '✘ not met']),
       ),
