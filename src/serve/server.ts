@@ -1,0 +1,430 @@
+/**
+ * `HotServer`: a hot module served over HTTP. Owns the module, the HTTP server, the figures
+ * behind `/_hot/status` and `/metrics`, watch mode, and the graceful shutdown.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
+import { type AdminAccess, adminAccess, type Transition } from './admin.js';
+import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
+import { createLogger, displayPath as display, type Logger } from './log.js';
+import { ServeMetrics } from './metrics.js';
+import { type RouterContext, route } from './router.js';
+import { CallStats } from './stats.js';
+import { versionJson, versionLabel, versionName } from './versions.js';
+import { InputWatcher } from './watch.js';
+
+/** Options of {@link HotServer.start}. Only `entry` is required. */
+export interface ServeOptions {
+  /** The module to serve: a path (relative to the working directory) or a file URL. */
+  entry: string | URL;
+  /**
+   * TCP port; 0 picks a free one (read it from `url`).
+   * @default 3000
+   */
+  port?: number;
+  /**
+   * Address to listen on. On anything but a loopback address the admin routes need `adminToken`.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * Worker threads per version.
+   * @default the library's default, Math.max(1, Math.floor(os.availableParallelism() / 2))
+   */
+  threads?: number;
+  /**
+   * Milliseconds a call may run before its worker is replaced and the request answered 504.
+   * @default Infinity (no limit)
+   */
+  callTimeout?: number;
+  /**
+   * Milliseconds an old version has to finish its calls after an upgrade before its workers are terminated.
+   * @default 30_000
+   */
+  drainTimeout?: number;
+  /**
+   * Largest request body accepted, in bytes; larger ones are answered 413 without being read whole.
+   * @default 1_048_576 (1 MiB)
+   */
+  maxBody?: number;
+  /**
+   * Bearer token the admin routes (`/_hot/...`) require. Without one they are open on a
+   * loopback host and refused on any other.
+   * @default undefined
+   */
+  adminToken?: string;
+  /**
+   * Put the function's stack trace in 500 answers (for development; it shows file paths).
+   * @default false
+   */
+  exposeStack?: boolean;
+  /**
+   * Watch every input file of the current version and upgrade when one changes.
+   * @default false
+   */
+  watch?: boolean;
+  /**
+   * Quiet time in watch mode after the last change before upgrading, in milliseconds.
+   * @default 100
+   */
+  watchDebounce?: number;
+  /**
+   * Milliseconds `close()` waits for open requests and calls before cutting them.
+   * @default 10_000
+   */
+  shutdownTimeout?: number;
+  /**
+   * Where bundles are written, relative to the working directory.
+   * @default '.hotworker'
+   */
+  cacheDir?: string;
+  /**
+   * Where events are logged, one line each.
+   * @default a human-text logger on stdout
+   */
+  logger?: Logger;
+}
+
+/** Where the server stops connecting to old clients at shutdown, and why. */
+export interface CloseResult {
+  /** True when requests or calls were still running at `shutdownTimeout` and were cut. */
+  readonly forced: boolean;
+}
+
+/** Why the server could not start: a user mistake, told in one line. */
+export class ServeError extends Error {
+  override name = 'ServeError';
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export class HotServer implements RouterContext {
+  readonly module: HotModule;
+  readonly metrics: ServeMetrics;
+  readonly stats = new CallStats();
+  readonly logger: Logger;
+  readonly access: AdminAccess;
+  readonly maxBody: number;
+  readonly exposeStack: boolean;
+  readonly #http: Server;
+  readonly #shutdownTimeout: number;
+  readonly #startedAt = Date.now();
+  /** Answers not yet finished; shutdown waits until this is empty. */
+  readonly #open = new Set<ServerResponse>();
+  #onIdle: (() => void) | undefined;
+  #watcher: InputWatcher | undefined;
+  /** The tail of this server's upgrades and rollbacks: one at a time, so log lines name the right trigger. */
+  #transitions: Promise<unknown> = Promise.resolve();
+  /** What asked for the transition running now (`watch`, `admin`, `SIGHUP`). */
+  #trigger = 'api';
+  #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
+  #lastFailure: (FailureSummary & { at: string; trigger: string }) | undefined;
+  #closing: Promise<CloseResult> | undefined;
+  #url = '';
+
+  private constructor(module: HotModule, options: ServeOptions, logger: Logger) {
+    this.module = module;
+    this.logger = logger;
+    this.metrics = new ServeMetrics(module);
+    this.access = adminAccess(options.host ?? '127.0.0.1', options.adminToken);
+    this.maxBody = options.maxBody ?? 1024 * 1024;
+    this.exposeStack = options.exposeStack === true;
+    this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.#http = createServer((request, response) => this.#handle(request, response));
+    // A client that sent `Expect: 100-continue` (curl does, for bodies over 1 MiB) waits for
+    // the go-ahead: a body declared too large is refused before it is ever sent.
+    this.#http.on('checkContinue', (request, response) => {
+      if (Number(request.headers['content-length']) > this.maxBody) response.setHeader('connection', 'close');
+      else response.writeContinue();
+      this.#handle(request, response);
+    });
+    module.on('upgrade', (event) => this.#logTransition('upgrade', event));
+    module.on('rollback', (event) => this.#logTransition('rollback', event));
+    module.on('crash', ({ version, error }) =>
+      logger.warn('crash', `a worker of ${versionName(version)} died and was replaced: ${error.message}`, {
+        version: versionLabel(version),
+      }),
+    );
+  }
+
+  /**
+   * Loads the module, starts the HTTP server and resolves once it listens. Rejects
+   * {@link ServeError} (`ERR_SERVE_LISTEN`) when the port is taken, or the library's
+   * `HotError` when the module does not build or load.
+   */
+  static async start(options: ServeOptions): Promise<HotServer> {
+    const logger = options.logger ?? createLogger();
+    const module = await hot(options.entry, {
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.callTimeout === undefined ? {} : { callTimeout: options.callTimeout }),
+      ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    });
+    const server = new HotServer(module, options, logger);
+    try {
+      await server.#listen(options.port ?? 3000, options.host ?? '127.0.0.1');
+    } catch (error) {
+      await module.close();
+      throw error;
+    }
+    const { version } = module;
+    logger.info('ready', `serving ${display(version.entry)} ${versionName(version)}, exports: ${version.exports.join(', ') || 'none'}`, {
+      version: versionLabel(version),
+      exports: version.exports,
+    });
+    if (server.access.mode === 'refused') {
+      logger.warn('admin-disabled', `admin routes (/_hot/...) are refused on ${options.host}: pass --admin-token to enable them`);
+    }
+    if (options.watch === true) server.#startWatch(options.watchDebounce);
+    logger.info('listening', `listening on ${server.url}`, { url: server.url });
+    return server;
+  }
+
+  /** `http://host:port` the server answers on. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** True once `close()` has been called. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The files watch mode watches now (empty without watch mode). */
+  get watchedFiles(): readonly string[] {
+    return this.#watcher?.files ?? [];
+  }
+
+  /**
+   * Rebuilds the module and, when it changed, shifts traffic to the new version. Resolves
+   * once the old version has drained; rejects (old version still serving) when the new one
+   * does not build, load or keep the exports. One upgrade or rollback runs at a time.
+   * @param trigger - what asked for it, for the log (`watch`, `admin`, `SIGHUP`).
+   */
+  upgrade(trigger: string, options: UpgradeOptions = {}): Promise<Transition> {
+    return this.#serialize(trigger, 'upgrade', async () => {
+      const previous = this.module.version;
+      const version = await this.module.upgrade(options);
+      const changed = version !== previous;
+      if (!changed) {
+        this.#counts.upgrades.unchanged++;
+        this.metrics.recordUpgrade('unchanged');
+        this.logger.info('unchanged', `upgrade (${trigger}): source unchanged, ${versionName(version)} keeps serving`, {
+          trigger,
+          version: versionLabel(version),
+        });
+      }
+      return { previous, version, changed };
+    });
+  }
+
+  /** Shifts back to the version before the current one. Rejects `ERR_HOT_NO_PREVIOUS` when there is none. */
+  rollback(trigger: string): Promise<Transition> {
+    return this.#serialize(trigger, 'rollback', async () => {
+      const previous = this.module.version;
+      const version = await this.module.rollback();
+      return { previous, version, changed: true };
+    });
+  }
+
+  /** The document `GET /_hot/status` answers. */
+  status(): unknown {
+    const { module } = this;
+    const stats = module.stats;
+    return {
+      module: module.version.entry,
+      pid: process.pid,
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      version: versionJson(module.version),
+      history: module.history.map(versionJson),
+      threads: stats.current.threads,
+      queued: stats.current.queued,
+      utilization: stats.current.utilization,
+      inFlight: stats.inFlight,
+      alive: stats.alive.map((alive) => ({
+        version: versionLabel(alive.version),
+        inFlight: alive.inFlight,
+        threads: alive.threadIds.length,
+      })),
+      versions: this.stats.figures(),
+      upgrades: { ...this.#counts.upgrades },
+      rollbacks: { ...this.#counts.rollbacks },
+      lastFailure: this.#lastFailure ?? null,
+      watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
+    };
+  }
+
+  /**
+   * Shuts down gracefully: stops accepting, answers 503 to new requests on open connections,
+   * lets open requests and their calls finish (up to `shutdownTimeout`), then closes the
+   * module's pools and every connection. Safe to call more than once.
+   */
+  close(): Promise<CloseResult> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<CloseResult> {
+    this.#watcher?.close();
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    // Node 20 keeps answering on kept-alive connections until they go idle: ask each open
+    // answer to close its connection, and end the idle ones now.
+    for (const response of this.#open) if (!response.headersSent) response.setHeader('connection', 'close');
+    this.#http.closeIdleConnections();
+    const deadline = Date.now() + this.#shutdownTimeout;
+    const open = this.#open.size;
+    let forced = !(await this.#within(deadline, this.#requestsDone()));
+    if (forced) {
+      this.logger.warn(
+        'shutdown-forced',
+        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them`,
+      );
+      await this.module.destroy();
+    } else if (!(await this.#within(deadline, this.module.close()))) {
+      forced = true;
+      this.logger.warn('shutdown-forced', `calls still running after ${this.#shutdownTimeout} ms; terminating their workers`);
+      await this.module.destroy();
+    }
+    this.#http.closeAllConnections();
+    await closed;
+    return { forced };
+  }
+
+  #handle(request: IncomingMessage, response: ServerResponse): void {
+    this.#open.add(response);
+    response.once('close', () => {
+      this.#open.delete(response);
+      if (this.#closing !== undefined) this.#http.closeIdleConnections();
+      if (this.#open.size === 0) this.#onIdle?.();
+    });
+    void route(this, request, response);
+  }
+
+  #requestsDone(): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#onIdle = resolve;
+    });
+  }
+
+  /** True when `work` settles before `deadline` (epoch ms). */
+  async #within(deadline: number, work: Promise<unknown>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([work.then(() => true as const), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #listen(port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        this.#http.off('listening', onListening);
+        reject(listenError(error, port, host));
+      };
+      const onListening = () => {
+        this.#http.off('error', onError);
+        const address = this.#http.address() as AddressInfo;
+        const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        this.#url = `http://${shown}:${address.port}`;
+        resolve();
+      };
+      this.#http.once('error', onError);
+      this.#http.once('listening', onListening);
+      this.#http.listen(port, host);
+    });
+  }
+
+  #startWatch(debounceMs: number | undefined): void {
+    this.#watcher = new InputWatcher(
+      this.module.version.inputs,
+      (files) => {
+        this.logger.info('change', `changed: ${files.map(display).join(', ')}`, { files });
+        return this.upgrade('watch').catch(() => undefined);
+      },
+      { logger: this.logger, ...(debounceMs === undefined ? {} : { debounceMs }) },
+    );
+  }
+
+  #serialize(trigger: string, kind: 'upgrade' | 'rollback', step: () => Promise<Transition>): Promise<Transition> {
+    const run = async (): Promise<Transition> => {
+      if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
+      this.#trigger = trigger;
+      try {
+        return await step();
+      } catch (error) {
+        this.#logFailure(kind, trigger, error);
+        throw error;
+      }
+    };
+    const result = this.#transitions.then(run);
+    this.#transitions = result.catch(() => undefined);
+    return result;
+  }
+
+  #logTransition(kind: 'upgrade' | 'rollback', event: UpgradeEvent): void {
+    this.#counts[kind === 'upgrade' ? 'upgrades' : 'rollbacks'].done++;
+    if (kind === 'upgrade') this.metrics.recordUpgrade('done');
+    else this.metrics.recordRollback('done');
+    // The watch set follows the version serving: an upgrade may add or drop an import.
+    this.#watcher?.update(event.to.inputs);
+    const killed = event.killed > 0 ? `, killed ${event.killed}` : '';
+    const line = `${versionName(event.from)} → ${versionName(event.to)} in ${Math.round(event.switchMs)} ms, drained ${event.drained} calls${killed}`;
+    this.logger.info(kind, kind === 'rollback' ? `rollback: ${line}` : line, {
+      trigger: this.#trigger,
+      from: versionLabel(event.from),
+      to: versionLabel(event.to),
+      switchMs: Math.round(event.switchMs),
+      drainMs: Math.round(event.drainMs),
+      drained: event.drained,
+      killed: event.killed,
+    });
+  }
+
+  #logFailure(kind: 'upgrade' | 'rollback', trigger: string, error: unknown): void {
+    const summary = summarizeFailure(error);
+    if (kind === 'upgrade') {
+      this.#counts.upgrades.failed++;
+      this.metrics.recordUpgrade('failed');
+    } else {
+      this.#counts.rollbacks.failed++;
+      this.metrics.recordRollback('failed');
+    }
+    this.#lastFailure = { ...summary, at: new Date().toISOString(), trigger };
+    const serving = this.module.closed ? '' : `, ${versionName(this.module.version)} keeps serving`;
+    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}`, {
+      trigger,
+      code: summary.code,
+      where: summary.where,
+      version: versionLabel(this.module.version),
+    });
+  }
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ServeError(
+        'ERR_SERVE_LISTEN',
+        `port ${port} on ${host} is already in use (pick another with --port, or --port 0 for any free one)`,
+      );
+    case 'EACCES':
+      return new ServeError('ERR_SERVE_LISTEN', `no permission to listen on ${host}:${port} (ports below 1024 need privileges)`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new ServeError('ERR_SERVE_LISTEN', `cannot listen on ${host}: no such local address`);
+    default:
+      return new ServeError('ERR_SERVE_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`);
+  }
+}
+
+export type { Transition };
