@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type ServeProcess, startServe } from './support/serve.js';
+import { call, callRaw, type ServeProcess, startServe } from './support/serve.js';
 
 let dir: string;
 let server: ServeProcess;
@@ -47,7 +47,7 @@ function streamBody(url: string, size: number): Promise<number> {
 
 describe('serve: bad requests', () => {
   it('answers 400 to malformed JSON', async () => {
-    const answer = await call(server.url, 'add', '[1, 2');
+    const answer = await callRaw(server.url, 'add', '[1, 2');
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ error: { code: 'ERR_SERVE_BAD_JSON' } });
   });
@@ -77,7 +77,7 @@ describe('serve: bad requests', () => {
     expect(declared.body).toMatchObject({ error: { code: 'ERR_SERVE_BODY_TOO_LARGE' } });
     expect(await streamBody(server.url, 64 * 1024)).toBe(413);
     // Just under the limit is fine.
-    const under = await call(server.url, 'echo', JSON.stringify(['y'.repeat(1000)]));
+    const under = await call(server.url, 'echo', ['y'.repeat(1000)]);
     expect(under.status).toBe(200);
   });
 

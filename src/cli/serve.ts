@@ -92,27 +92,47 @@ export const serve: Command = {
       cacheDir: text(values, 'cache-dir'),
       logger,
     };
-    const server = await HotServer.start(options);
-    return new Promise<number>((resolve) => {
-      const upgrade = () => void server.upgrade('SIGHUP').catch(() => undefined);
-      let stopping = false;
-      const stop = (signal: NodeJS.Signals) => {
-        if (stopping) {
-          logger.warn('exit', `${signal} again: exiting now`);
-          resolve(1);
-          return;
-        }
-        stopping = true;
-        logger.info('shutdown', `${signal}: finishing open requests, then exiting`);
-        void server.close().then(({ forced }) => {
-          logger.info('exit', forced ? 'stopped (some requests were cut at --shutdown-timeout)' : 'stopped');
-          resolve(forced ? 1 : 0);
-        });
-      };
-      // Windows has no SIGHUP; the admin API upgrades there.
-      if (process.platform !== 'win32') process.on('SIGHUP', upgrade);
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
+    // Signals are handled from the start: one that arrives while the module loads is
+    // acted on once the server is up, never left to its default (killing the process).
+    let server: HotServer | undefined;
+    let stopping: NodeJS.Signals | undefined;
+    let finish: (code: number) => void = () => {};
+    const finished = new Promise<number>((resolve) => {
+      finish = resolve;
     });
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping !== undefined) {
+        logger.warn('exit', `${signal} again: exiting now`);
+        finish(1);
+        return;
+      }
+      stopping = signal;
+      if (server === undefined) return;
+      logger.info('shutdown', `${signal}: finishing open requests, then exiting`);
+      void server.close().then(({ forced }) => {
+        logger.info('exit', forced ? 'stopped (some requests were cut at --shutdown-timeout)' : 'stopped');
+        finish(forced ? 1 : 0);
+      });
+    };
+    const upgrade = () => void server?.upgrade('SIGHUP').catch(() => undefined);
+    // Windows has no SIGHUP; the admin API upgrades there.
+    if (process.platform !== 'win32') process.on('SIGHUP', upgrade);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    try {
+      server = await HotServer.start(options);
+    } finally {
+      if (server === undefined) {
+        process.off('SIGHUP', upgrade);
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+      }
+    }
+    if (stopping !== undefined) {
+      const signal = stopping;
+      stopping = undefined;
+      stop(signal);
+    }
+    return finished;
   },
 };

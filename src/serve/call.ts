@@ -23,13 +23,6 @@ export interface CallContext {
   readonly exposeStack: boolean;
 }
 
-/** HTTP status of each hotworker error a call can reject with; any other failure is a 500. */
-const STATUS_OF_CODE: Readonly<Record<string, number>> = {
-  ERR_HOT_NO_EXPORT: 404,
-  ERR_HOT_CALL_TIMEOUT: 504,
-  ERR_HOT_CLOSED: 503,
-};
-
 export async function handleCall(context: CallContext, request: IncomingMessage, response: ServerResponse, fn: string): Promise<void> {
   const { module } = context;
   if (request.method !== 'POST') {
@@ -125,7 +118,17 @@ function sendCallError(context: CallContext, response: ServerResponse, error: un
     sendNoExport(response, fn, context.module);
     return;
   }
-  const status = HotError.is(error) ? (STATUS_OF_CODE[error.code] ?? 500) : 500;
+  if (HotError.is(error, 'ERR_HOT_CLOSED')) {
+    sendError(
+      response,
+      503,
+      { name: 'ServiceUnavailable', message: 'The server is shutting down', code: error.code },
+      { [VERSION_HEADER]: version, connection: 'close' },
+    );
+    return;
+  }
+  // Anything else (the function threw, its worker died, its result cannot cross threads) is a 500.
+  const status = HotError.is(error, 'ERR_HOT_CALL_TIMEOUT') ? 504 : 500;
   const thrown = error instanceof Error ? error : new Error(`Non-error value thrown: ${String(error)}`);
   const code = (thrown as { code?: unknown }).code;
   sendError(

@@ -114,18 +114,29 @@ export async function runCli(
   return { code, stdout, stderr };
 }
 
-/** Calls `POST <url>/call/<fn>` with `body` (JSON-encoded unless a string) and returns status, header and parsed body. */
-export async function call(
-  url: string,
-  fn: string,
-  body?: unknown,
-): Promise<{ status: number; version: string | null; body: unknown; headers: Headers }> {
-  const response = await fetch(`${url}/call/${fn}`, {
-    method: 'POST',
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, version: response.headers.get('hotworker-version'), body: JSON.parse(text), headers: response.headers };
+/** Calls `POST <url>/call/<fn>` with `body` JSON-encoded (no body when undefined); returns status, version header and parsed answer. */
+export function call(url: string, fn: string, body?: unknown): Promise<Answer> {
+  return callRaw(url, fn, body === undefined ? undefined : JSON.stringify(body));
+}
+
+/** Calls `POST <url>/call/<fn>` with `text` as the body, as is. */
+export async function callRaw(url: string, fn: string, text?: string): Promise<Answer> {
+  const response = await fetch(`${url}/call/${fn}`, { method: 'POST', ...(text === undefined ? {} : { body: text }) });
+  const answer = await response.text();
+  return {
+    status: response.status,
+    version: response.headers.get('hotworker-version'),
+    body: JSON.parse(answer),
+    headers: response.headers,
+  };
+}
+
+export interface Answer {
+  readonly status: number;
+  /** The `hotworker-version` header. */
+  readonly version: string | null;
+  readonly body: unknown;
+  readonly headers: Headers;
 }
 
 /** Polls `probe` until it returns a value other than undefined, or rejects after `timeoutMs`. For file-watch waits. */
