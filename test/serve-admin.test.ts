@@ -1,7 +1,7 @@
 // The admin API (/_hot/status, /_hot/upgrade, /_hot/rollback), SIGHUP, /metrics, and admin auth.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { call, eventually, startServe } from './support/serve.js';
+import { call, startServe } from './support/serve.js';
 import { workspace } from './support/workspace.js';
 
 interface Status {

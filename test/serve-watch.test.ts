@@ -8,6 +8,7 @@ import { workspace } from './support/workspace.js';
 
 const clockSource = readFileSync(new URL('../examples/clock/clock.ts', import.meta.url), 'utf8');
 /** The README's walkthrough edit: ISO text becomes a friendly format. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source written to the module file
 const friendly = "return `Current time: ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`;";
 const transition = (from: number, to: number) => new RegExp(`^v${from} \\(\\w{8}\\) → v${to} \\(\\w{8}\\) in \\d+ ms, drained \\d+ calls$`);
 
@@ -45,6 +46,7 @@ describe('serve --watch', () => {
   it('watches imported files too, and follows the imports of each new version', async () => {
     const { dir, entry, server } = await serveClock();
     writeFileSync(join(dir, 'format.ts'), "export const prefix = 'A';\n");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source written to the module file
     writeFileSync(entry, "import { prefix } from './format.ts';\nexport function now(): string {\n  return `${prefix} now`;\n}\n");
     await nowUntil(server, (answer) => answer.body === 'A now', 'the version that imports format.ts');
     writeFileSync(join(dir, 'format.ts'), "export const prefix = 'B';\n");
