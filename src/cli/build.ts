@@ -3,7 +3,6 @@
  * without running any of its code.
  */
 import { relative, resolve } from 'node:path';
-import { buildArtifact } from '../index.js';
 import { displayPath } from '../serve/log.js';
 import { parse, text, UsageError } from './args.js';
 import type { Command } from './command.js';
@@ -31,6 +30,7 @@ export const build: Command = {
     }
     const entry = positionals[0];
     if (entry === undefined) throw new UsageError('missing <module>: hotworker build <module> [options]');
+    const { buildArtifact } = await import('../index.js');
     const artifact = await buildArtifact(resolve(entry), resolve(text(values, 'cache-dir') ?? '.hotworker'));
     if (values.json === true) {
       process.stdout.write(`${JSON.stringify(artifact, null, 2)}\n`);

@@ -2,11 +2,11 @@
 /**
  * The `hotworker` command. Mistakes (an unknown flag, a missing module, a port in use, a
  * build error) are told in one line, never as a stack trace: exit 2 for usage, 1 otherwise.
+ *
+ * Only light modules are imported up front, so `--help` and the admin clients start fast;
+ * each command imports the library (esbuild, piscina, prom-client) when it runs.
  */
 import { readFileSync } from 'node:fs';
-import { HotError } from '../index.js';
-import { failureLine, summarizeFailure } from '../serve/failure.js';
-import { ServeError } from '../serve/server.js';
 import { rollback, status, upgrade } from './admin.js';
 import { CommandError, UsageError } from './args.js';
 import { build } from './build.js';
@@ -43,12 +43,12 @@ async function main(argv: readonly string[]): Promise<number> {
   if (first === 'help') return main(rest.length > 0 ? [rest[0] as string, '--help'] : ['--help']);
   const command = commands.find((candidate) => candidate.name === first);
   if (command === undefined) {
-    return fail('hotworker', new UsageError(`unknown command '${first}'; commands: ${commands.map((c) => c.name).join(', ')}`));
+    return await fail('hotworker', new UsageError(`unknown command '${first}'; commands: ${commands.map((c) => c.name).join(', ')}`));
   }
   try {
     return await command.run(rest);
   } catch (error) {
-    return fail(`hotworker ${command.name}`, error);
+    return await fail(`hotworker ${command.name}`, error);
   }
 }
 
@@ -56,16 +56,23 @@ async function main(argv: readonly string[]): Promise<number> {
  * Prints a failure on stderr and returns the exit code: one line for a mistake the user can
  * act on (2 for usage, 1 otherwise); the stack for anything else, a bug in hotworker.
  */
-function fail(who: string, error: unknown): number {
+async function fail(who: string, error: unknown): Promise<number> {
   if (error instanceof UsageError) {
     process.stderr.write(`${who}: ${error.message} (see ${who} --help)\n`);
     return 2;
   }
+  if (error instanceof CommandError) {
+    process.stderr.write(`${who}: ${error.message}\n`);
+    return 1;
+  }
+  const { HotError } = await import('../index.js');
+  const { ServeError } = await import('../serve/server.js');
+  const { failureLine, summarizeFailure } = await import('../serve/failure.js');
   if (HotError.is(error)) {
     process.stderr.write(`${who}: ${failureLine(summarizeFailure(error))}\n`);
     return 1;
   }
-  if (error instanceof CommandError || error instanceof ServeError) {
+  if (error instanceof ServeError) {
     process.stderr.write(`${who}: ${error.message}\n`);
     return 1;
   }
@@ -78,4 +85,4 @@ function exit(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-main(process.argv.slice(2)).then(exit, (error: unknown) => exit(fail('hotworker', error)));
+main(process.argv.slice(2)).then(exit, async (error: unknown) => exit(await fail('hotworker', error)));

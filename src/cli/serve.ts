@@ -3,7 +3,7 @@
  * through the admin API, or (with --watch) when a source file changes.
  */
 import { createLogger } from '../serve/log.js';
-import { HotServer } from '../serve/server.js';
+import type { HotServer } from '../serve/server.js';
 import { bytes, integer, milliseconds, parse, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
@@ -120,6 +120,7 @@ export const serve: Command = {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
     try {
+      const { HotServer } = await import('../serve/server.js');
       server = await HotServer.start(options);
     } finally {
       if (server === undefined) {
