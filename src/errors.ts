@@ -57,11 +57,12 @@ export interface HotErrorDetails {
 export class HotError extends Error {
   override name = 'HotError';
   readonly code: HotErrorCode;
-  readonly fn?: string;
-  readonly version?: number;
-  readonly missing?: string[];
-  readonly path?: string;
-  readonly exitCode?: number;
+  // `declare`: optional details are own properties only when set, so errors print cleanly.
+  declare readonly fn?: string;
+  declare readonly version?: number;
+  declare readonly missing?: string[];
+  declare readonly path?: string;
+  declare readonly exitCode?: number;
 
   constructor(code: HotErrorCode, message: string, details: HotErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

@@ -6,11 +6,14 @@ import { performance } from 'node:perf_hooks';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Artifact } from './build.js';
+import { type Deadline, deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import type { CallOptions } from './options.js';
 import {
   type CallTask,
   deserializeError,
+  EXIT_REPORT,
+  type ExitReport,
   FAULT,
   findUncloneable,
   isFault,
@@ -52,7 +55,11 @@ export interface GenerationSettings {
   readonly loadTimeout: number;
   readonly callTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
-  /** Told when a worker dies outside any call (an exception from a timer, while idle). */
+  /**
+   * Told when a worker of a live generation dies on its own: `process.exit()`, an uncaught
+   * exception (from a timer a task left behind, say), or running out of memory; whether or
+   * not it was running a call (that call rejects `ERR_HOT_WORKER_EXIT` as well).
+   */
   readonly onCrash: (generation: Generation, error: HotError) => void;
 }
 
@@ -78,14 +85,45 @@ export class Generation {
   /** Why the pool was destroyed; set before destroying, so calls cut off get a precise error. */
   #endReason: string | undefined;
   #ending: Promise<void> | undefined;
+  /** True once the load proof passed: from then on a worker's death is a crash worth reporting. */
+  #live = false;
+  readonly #onCrash: GenerationSettings['onCrash'];
   /** The one drain of this generation; every caller of drain() shares it. */
   #draining: Promise<DrainResult> | undefined;
 
-  private constructor(artifact: Artifact, version: VersionInfo, pool: Piscina, callTimeout: number) {
+  private constructor(
+    artifact: Artifact,
+    version: VersionInfo,
+    pool: Piscina,
+    callTimeout: number,
+    onCrash: GenerationSettings['onCrash'],
+  ) {
     this.artifact = artifact;
     this.version = version;
     this.#pool = pool;
     this.#callTimeout = callTimeout;
+    this.#onCrash = onCrash;
+  }
+
+  /** Reports a worker's death, once the generation is live and until it ends (load failures are the upgrade's to report). */
+  #crashed(error: HotError): void {
+    if (this.#live && this.#ending === undefined) this.#onCrash(this, error);
+  }
+
+  #exitError(report: ExitReport): HotError {
+    const version = this.version.id;
+    if (report.error !== undefined) {
+      const cause = deserializeError(report.error);
+      return new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} died from an uncaught exception: ${cause.message}`, {
+        cause,
+        exitCode: report.code,
+        version,
+      });
+    }
+    return new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} exited with code ${report.code}`, {
+      exitCode: report.code,
+      version,
+    });
   }
 
   /**
@@ -108,10 +146,22 @@ export class Generation {
       atomics: 'disabled',
       ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
     });
-    const generation = new Generation(artifact, version, pool, settings.callTimeout);
-    // Always listen: piscina emits 'error' for a worker that dies while idle, and an
-    // unheard 'error' would crash the host process.
-    pool.on('error', (error: unknown) => settings.onCrash(generation, generation.#workerError(error, undefined)));
+    const generation = new Generation(artifact, version, pool, settings.callTimeout, settings.onCrash);
+    // Always listen: piscina emits 'error' for a worker that dies while idle, and an unheard
+    // 'error' would crash the host process. Deaths by exception or exit are reported by the
+    // worker itself (an ExitReport); only running out of memory runs no JavaScript to say so.
+    pool.on('error', (error: unknown) => {
+      if (isOutOfMemory(error)) generation.#crashed(generation.#workerError(error, undefined));
+    });
+    pool.on('message', (message: unknown) => {
+      if (!isExitReport(message)) return;
+      // Report once the thread is gone and piscina has replaced it, so that a call made in
+      // reaction to the event never lands on the dying worker.
+      const dying = pool.threads.find((worker) => worker.threadId === message.threadId);
+      const report = () => generation.#crashed(generation.#exitError(message));
+      if (dying === undefined) report();
+      else dying.once('exit', report);
+    });
     try {
       generation.#functions = await generation.#proveLoaded(settings, signal);
       await generation.#proveAnswers(settings.loadTimeout, signal);
@@ -119,6 +169,7 @@ export class Generation {
       await generation.destroy('load failed');
       throw error;
     }
+    generation.#live = true;
     return generation;
   }
 
@@ -162,46 +213,38 @@ export class Generation {
    * Runs one exported function in a worker of this generation. The caller has checked the
    * name. Every promise settles: with the function's result, its own error, or a HotError.
    */
-  async run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
-    const timeout = options?.timeout ?? this.#callTimeout;
+  run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+    // The common case, no per-call options and no timeout: nothing allocated beyond the task.
+    if (options === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
+      return this.#track(fn, args, undefined, undefined);
+    }
     const signal = options?.signal;
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const transferList = options?.transfer as TransferListItem[] | undefined;
+    const timeout = options?.timeout ?? this.#callTimeout;
     if (timeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, options?.transfer, signal, undefined);
+      return this.#track(fn, args, { signal, transferList }, undefined);
     }
-    const timer = new AbortController();
-    const handle = setTimeout(() => timer.abort(), timeout);
-    try {
-      const combined = signal ? AbortSignal.any([signal, timer.signal]) : timer.signal;
-      return await this.#track(fn, args, options?.transfer, combined, {
-        timer: timer.signal,
-        ms: timeout,
-      });
-    } finally {
-      clearTimeout(handle);
-    }
+    const limit = deadline(signal, timeout);
+    const call = this.#track(fn, args, { signal: limit.signal, transferList }, { limit, ms: timeout, userSignal: signal });
+    return call.finally(limit.dispose);
   }
 
-  async #track(
-    fn: string,
-    args: readonly unknown[],
-    transfer: readonly TransferListItem[] | undefined,
-    signal: AbortSignal | undefined,
-    timeout: { timer: AbortSignal; ms: number } | undefined,
-  ): Promise<unknown> {
+  #track(fn: string, args: readonly unknown[], options: RunOptions | undefined, timeout: CallTimeout | undefined): Promise<unknown> {
     this.#inFlight++;
-    try {
-      const task: CallTask = { fn, args };
-      return await this.#pool.run(task, {
-        ...(signal ? { signal } : {}),
-        ...(transfer ? { transferList: transfer as TransferListItem[] } : {}),
-      });
-    } catch (error) {
-      throw this.#callError(error, fn, args, signal, timeout);
-    } finally {
-      if (--this.#inFlight === 0) this.#onIdle?.();
-    }
+    const task: CallTask = { fn, args };
+    const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
+    return running.then(this.#settled, (error: unknown) => {
+      this.#settled(undefined);
+      throw this.#callError(error, fn, args, timeout ? timeout.userSignal : options?.signal, timeout);
+    });
   }
+
+  /** Counts a call out; wakes a waiting drain at zero. Bound once: the call path allocates no closure for it. */
+  readonly #settled = <T>(value: T): T => {
+    if (--this.#inFlight === 0) this.#onIdle?.();
+    return value;
+  };
 
   /**
    * Ends the generation gracefully: waits until every accepted call has settled (at most
@@ -313,17 +356,17 @@ export class Generation {
 
   /** One task through the pool's normal path, so a version that loads but cannot answer never goes live. */
   async #proveAnswers(loadTimeout: number, signal: AbortSignal | undefined): Promise<void> {
-    const deadline = AbortSignal.timeout(loadTimeout);
+    const limit = deadline(signal, loadTimeout);
     try {
-      await this.#pool.run({ fn: PING, args: [] } satisfies CallTask, {
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-      });
+      await this.#pool.run({ fn: PING, args: [] } satisfies CallTask, { signal: limit.signal });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new HotError('ERR_HOT_LOAD', `Version ${this.version.id} loaded but did not answer: ${(error as Error)?.message ?? error}`, {
         cause: error,
         version: this.version.id,
       });
+    } finally {
+      limit.dispose();
     }
   }
 
@@ -332,7 +375,7 @@ export class Generation {
     fn: string,
     args: readonly unknown[],
     signal: AbortSignal | undefined,
-    timeout: { timer: AbortSignal; ms: number } | undefined,
+    timeout: CallTimeout | undefined,
   ): unknown {
     const version = this.version.id;
     if (isFault(error)) {
@@ -357,7 +400,7 @@ export class Generation {
           return new HotError('ERR_HOT_NO_EXPORT', `${fn} is not an exported function of version ${version}`, { fn, version });
       }
     }
-    if (timeout?.timer.aborted) {
+    if (timeout?.limit.expired) {
       return new HotError(
         'ERR_HOT_CALL_TIMEOUT',
         `${fn}() did not finish within ${timeout.ms} ms; its worker was terminated and replaced`,
@@ -406,7 +449,15 @@ export class Generation {
         ...(fn ? { fn } : {}),
       });
     }
-    if ((error as { code?: unknown })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    if (isOutOfMemory(error)) {
+      if (fn !== undefined)
+        this.#crashed(
+          new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} ran out of memory running ${fn}()`, {
+            cause: error,
+            version,
+            fn,
+          }),
+        );
       return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} ran out of memory (resourceLimits) and was replaced`, {
         cause: error,
         version,
@@ -419,6 +470,27 @@ export class Generation {
       ...(fn ? { fn } : {}),
     });
   }
+}
+
+/** piscina's run options. */
+interface RunOptions {
+  signal: AbortSignal | undefined;
+  transferList: TransferListItem[] | undefined;
+}
+
+/** A call's timeout: its deadline, the limit for the message, and the caller's own signal it wraps. */
+interface CallTimeout {
+  limit: Deadline;
+  ms: number;
+  userSignal: AbortSignal | undefined;
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+}
+
+function isExitReport(message: unknown): message is ExitReport {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === EXIT_REPORT;
 }
 
 function isLoadReport(message: unknown): message is LoadReport {

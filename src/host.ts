@@ -59,7 +59,7 @@ export class HotHost {
    *   (`new URL('./math.ts', import.meta.url)`, which does not depend on where the process started).
    * @param options - overrides the host's `defaults` for this module.
    */
-  async load<M = UntypedModule>(entry: string | URL, options: ModuleOptions<HotApi<M>> = {}): Promise<HotModule<M>> {
+  async load<M = UntypedModule>(entry: string | URL, options: ModuleOptions<HotApi<NoInfer<M>>> = {}): Promise<HotModule<M>> {
     if (this.#closed) throw new HotError('ERR_HOT_CLOSED', `Cannot load ${String(entry)}: the host is closed`);
     const resolved = resolveModuleOptions({ ...this.#defaults, ...options } as ModuleOptions<never>);
     const opening = HotModule.open<M>(entry, {
@@ -103,7 +103,7 @@ export class HotHost {
  * const math = await hot<typeof import('./math.ts')>('./math.ts', { threads: 2 });
  * await math.api.fib(30);
  */
-export async function hot<M = UntypedModule>(entry: string | URL, options: HotOptions<M> = {}): Promise<HotModule<M>> {
+export async function hot<M = UntypedModule>(entry: string | URL, options: HotOptions<NoInfer<M>> = {}): Promise<HotModule<M>> {
   const { cacheDir, ...moduleOptions } = options ?? {};
   return new HotHost(cacheDir === undefined ? {} : { cacheDir }).load<M>(entry, moduleOptions);
 }

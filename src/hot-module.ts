@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
 import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
 import {
@@ -26,7 +27,13 @@ export interface UpgradeEvent extends DrainResult {
   readonly switchMs: number;
 }
 
-/** Emitted when a worker dies outside any call (e.g. an exception thrown later by a timer). */
+/**
+ * Emitted when a worker of a serving version dies on its own: `process.exit()`, an uncaught
+ * exception (e.g. thrown later by a timer a call left behind, while the worker is idle), or
+ * running out of memory. The pool replaces the worker; a call it was running rejects
+ * `ERR_HOT_WORKER_EXIT` as well. Workers the host ends itself (timeouts, aborts, drains) are
+ * not crashes.
+ */
 export interface CrashEvent {
   /** The version whose worker died; the pool has replaced it. */
   readonly version: VersionInfo;
@@ -40,7 +47,7 @@ export interface HotModuleEvents {
   upgrade: [event: UpgradeEvent];
   /** `rollback()` restored an earlier version; same fields as `upgrade`. */
   rollback: [event: UpgradeEvent];
-  /** A worker died while not running a call; the pool replaced it. */
+  /** A worker died on its own (exit, uncaught exception, out of memory); the pool replaced it. */
   crash: [event: CrashEvent];
   /** `close()` (or `destroy()`) finished: no worker of the module is left. */
   close: [];
@@ -388,32 +395,37 @@ async function verify(generation: Generation, options: ResolvedModuleOptions, si
     (name) => generation.functions.has(name),
   );
   const { id } = generation.version;
-  const deadline = AbortSignal.timeout(options.loadTimeout);
-  const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () =>
-      reject(
-        signal?.aborted
-          ? signal.reason
-          : new HotError('ERR_HOT_VERIFY', `verify() of version ${id} did not settle within loadTimeout (${options.loadTimeout} ms)`, {
-              version: id,
-            }),
-      );
-    stop.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve()
-      .then(() => (options.verify as (api: unknown) => unknown)(api))
-      .then(
-        () => resolve(),
-        (error: unknown) =>
+  const limit = deadline(signal, options.loadTimeout);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      limit.signal.addEventListener(
+        'abort',
+        () =>
           reject(
-            new HotError('ERR_HOT_VERIFY', `verify() rejected version ${id}: ${(error as Error)?.message ?? String(error)}`, {
-              cause: error,
-              version: id,
-            }),
+            limit.expired
+              ? new HotError('ERR_HOT_VERIFY', `verify() of version ${id} did not settle within loadTimeout (${options.loadTimeout} ms)`, {
+                  version: id,
+                })
+              : signal?.reason,
           ),
-      )
-      .finally(() => stop.removeEventListener('abort', onAbort));
-  });
+        { once: true },
+      );
+      Promise.resolve()
+        .then(() => (options.verify as (api: unknown) => unknown)(api))
+        .then(
+          () => resolve(),
+          (error: unknown) =>
+            reject(
+              new HotError('ERR_HOT_VERIFY', `verify() rejected version ${id}: ${(error as Error)?.message ?? String(error)}`, {
+                cause: error,
+                version: id,
+              }),
+            ),
+        );
+    });
+  } finally {
+    limit.dispose();
+  }
 }
 
 function noExport(name: unknown, generation: Generation): HotError {

@@ -36,6 +36,20 @@ export type LoadReport =
 export const LOAD_REPORT = 'hotworker:load';
 
 /**
+ * Sent by a worker from its `process.on('exit')`: the thread is ending on its own
+ * (`process.exit()`, or an uncaught exception, kept in `error`). A worker the host
+ * terminates sends nothing: `terminate()` runs no JavaScript.
+ */
+export interface ExitReport {
+  readonly type: typeof EXIT_REPORT;
+  readonly threadId: number;
+  readonly code: number;
+  readonly error: SerializedError | undefined;
+}
+
+export const EXIT_REPORT = 'hotworker:exit';
+
+/**
  * A failure a worker reports in place of a result. Thrown from the dispatcher (so piscina
  * rejects the task with it) as a plain, cloneable object.
  * - `user`: the function threw; `error` keeps its name, message, stack and own properties.

@@ -10,6 +10,8 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import {
   type CallTask,
+  EXIT_REPORT,
+  type ExitReport,
   FAULT,
   type Fault,
   findUncloneable,
@@ -54,9 +56,19 @@ const loading = import(bundle).then(
   },
 );
 
-function report(message: LoadReport): void {
+function report(message: LoadReport | ExitReport): void {
   parentPort?.postMessage(message);
 }
+
+// Tell the host when this thread ends on its own, and why: the host reports it as a crash.
+// The monitor only observes; the exception still ends the worker, as Node intends.
+let fatal: unknown;
+process.on('uncaughtExceptionMonitor', (error) => {
+  fatal = error;
+});
+process.on('exit', (code) => {
+  report({ type: EXIT_REPORT, threadId, code, error: fatal === undefined ? undefined : serializeError(fatal) });
+});
 
 /** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
 export default function dispatch(task: CallTask): unknown {

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type HotModule, type HotOptions, hot } from 'hotworker';
+import { type HotModule, type HotOptions, hot, type UntypedModule } from 'hotworker';
 import { afterEach } from 'vitest';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
@@ -22,7 +22,7 @@ export interface Workspace {
   /** Reads a fixture's source text. */
   fixture(name: string): string;
   /** Opens a module with `hot()` (cache in this workspace); closed after the test. */
-  hot<M>(entry: string, options?: HotOptions<M>): Promise<HotModule<M>>;
+  hot<M = UntypedModule>(entry: string, options?: HotOptions<NoInfer<M>>): Promise<HotModule<M>>;
   /** Registers any cleanup to run after the test. */
   defer(cleanup: () => unknown): void;
 }
@@ -54,7 +54,7 @@ export function workspace(): Workspace {
     fixture(name) {
       return readFileSync(new URL(name, fixtures), 'utf8');
     },
-    async hot<M>(entry: string, options: HotOptions<M> = {}) {
+    async hot<M>(entry: string, options: HotOptions<NoInfer<M>> = {}) {
       const module = await hot<M>(entry, { cacheDir, ...options });
       cleanups.push(() => module.destroy());
       return module;

@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildArtifact } from 'hotworker';
+import { describe, expect, it } from 'vitest';
+import { workspace } from './support/workspace.js';
+
+const fixtures = dirname(fileURLToPath(new URL('./fixtures/math.ts', import.meta.url)));
+
+describe('build', () => {
+  it('writes one content-hashed bundle; identical source gives the identical hash', async () => {
+    const ws = workspace();
+    const entry = ws.copy('math.ts');
+    const first = await buildArtifact(entry, ws.cacheDir);
+    const again = await buildArtifact(entry, ws.cacheDir);
+    expect(first.hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(again.hash).toBe(first.hash);
+    expect(first.file).toBe(join(ws.cacheDir, `math-${first.hash}.mjs`));
+    expect(existsSync(first.file)).toBe(true);
+    expect(first.size).toBe(readFileSync(first.file).byteLength);
+
+    ws.write('math.ts', `${ws.fixture('math.ts')}\nexport const changed = true;\n`);
+    expect((await buildArtifact(entry, ws.cacheDir)).hash).not.toBe(first.hash);
+  });
+
+  it('lists exports from the metafile without running the module', async () => {
+    const ws = workspace();
+    const artifact = await buildArtifact(ws.copy('throws-at-load.ts'), ws.cacheDir);
+    expect(artifact.exports).toEqual(['never']);
+  });
+
+  it('bundles local imports and lists every input file', async () => {
+    const ws = workspace();
+    const artifact = await buildArtifact(join(fixtures, 'with-helper.ts'), ws.cacheDir);
+    expect(artifact.exports).toEqual(['default', 'quadruple']);
+    expect([...artifact.inputs].sort()).toEqual([join(fixtures, 'helpers/double.ts'), join(fixtures, 'with-helper.ts')]);
+    const mod = await ws.hot<typeof import('./fixtures/with-helper.ts')>(join(fixtures, 'with-helper.ts'), { threads: 1 });
+    expect(await mod.api.quadruple(3)).toBe(12);
+    expect(await mod.api.default()).toBe('default export');
+  });
+
+  it('keeps packages external, imported by URL so they resolve from a cache directory anywhere', async () => {
+    const ws = workspace();
+    const entry = join(fixtures, 'uses-package.ts');
+    const artifact = await buildArtifact(entry, ws.cacheDir);
+    const bundle = readFileSync(artifact.file, 'utf8');
+    expect(bundle).toMatch(/from "file:\/\/[^"]*node_modules\/comlink\//);
+    expect(artifact.inputs).toEqual([entry]);
+    const mod = await ws.hot<typeof import('./fixtures/uses-package.ts')>(entry, { threads: 1 });
+    expect(await mod.api.hasExpose()).toBe(true);
+  });
+
+  it('rejects ERR_HOT_BUILD naming file, line and column', async () => {
+    const ws = workspace();
+    const entry = ws.copy('syntax-error.ts');
+    const error = await buildArtifact(entry, ws.cacheDir).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ERR_HOT_BUILD' });
+    expect((error as Error).message).toMatch(/syntax-error\.ts:3:\d+: Expected "}" but found ";"/);
+  });
+});

@@ -1,0 +1,101 @@
+import { HotError, type HotErrorCode, HotErrorCodes, type HotModule } from 'hotworker';
+import { describe, expect, it } from 'vitest';
+import { gate } from './support/gate.js';
+import { type Workspace, workspace } from './support/workspace.js';
+
+/** Each code, produced from a bad module or a bad call. */
+const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
+  ['ERR_HOT_BUILD', (ws) => ws.hot(ws.copy('syntax-error.ts'))],
+  [
+    'ERR_HOT_INCOMPATIBLE',
+    async (ws) => {
+      const mod = await ws.hot(ws.copy('versioned.ts'), { threads: 1 });
+      ws.write('versioned.ts', 'export function other() {}');
+      return mod.upgrade();
+    },
+  ],
+  ['ERR_HOT_LOAD', (ws) => ws.hot(ws.copy('throws-at-load.ts'), { threads: 1 })],
+  [
+    'ERR_HOT_VERIFY',
+    (ws) =>
+      ws.hot<typeof import('./fixtures/always-throws.ts')>(ws.copy('always-throws.ts'), {
+        threads: 1,
+        verify: async (api) => {
+          await api.version();
+        },
+      }),
+  ],
+  [
+    'ERR_HOT_NO_EXPORT',
+    async (ws) => {
+      const mod = (await ws.hot(ws.copy('versioned.ts'), { threads: 1 })) as HotModule;
+      return mod.call('__proto__');
+    },
+  ],
+  [
+    'ERR_HOT_CALL_TIMEOUT',
+    async (ws) => {
+      const mod = await ws.hot<typeof import('./fixtures/gate.ts')>(ws.copy('gate.ts'), { threads: 1, callTimeout: 20 });
+      return mod.api.hold(gate().shared);
+    },
+  ],
+  [
+    'ERR_HOT_WORKER_EXIT',
+    async (ws) => {
+      const mod = await ws.hot<typeof import('./fixtures/gate.ts')>(ws.copy('gate.ts'), { threads: 1, drainTimeout: 1 });
+      const held = gate();
+      const call = mod.api.hold(held.shared);
+      call.catch(() => undefined); // settled below; only mark it handled while the upgrade runs
+      await held.entered(1);
+      await mod.upgrade({ restart: true });
+      return call;
+    },
+  ],
+  [
+    'ERR_HOT_CLONE',
+    async (ws) => {
+      const mod = await ws.hot<typeof import('./fixtures/unclonable.ts')>(ws.copy('unclonable.ts'), { threads: 1 });
+      return mod.api.returnsFunction();
+    },
+  ],
+  [
+    'ERR_HOT_CLOSED',
+    async (ws) => {
+      const mod = await ws.hot(ws.copy('versioned.ts'), { threads: 1 });
+      await mod.close();
+      return mod.call('version');
+    },
+  ],
+  [
+    'ERR_HOT_NO_PREVIOUS',
+    async (ws) => {
+      const mod = await ws.hot(ws.copy('versioned.ts'), { threads: 1 });
+      return mod.rollback();
+    },
+  ],
+  ['ERR_HOT_INVALID_OPTION', (ws) => ws.hot(ws.copy('versioned.ts'), { threads: 0 })],
+];
+
+describe('error codes', () => {
+  it('covers every code in the table', () => {
+    expect(cases.map(([code]) => code).sort()).toEqual(Object.keys(HotErrorCodes).sort());
+  });
+
+  it.each(cases)('%s', async (code, produce) => {
+    const ws = workspace();
+    const error = await produce(ws).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(HotError);
+    expect(error).toMatchObject({ code, name: 'HotError' });
+    expect((error as Error).message.length).toBeGreaterThan(20);
+  });
+
+  it('is recognised across copies of the package (Symbol.for brand)', () => {
+    const foreign = Object.create(Object.getPrototypeOf(new HotError('ERR_HOT_BUILD', 'x')));
+    expect(foreign).toBeInstanceOf(HotError);
+    expect(HotError.is(new HotError('ERR_HOT_LOAD', 'x'), 'ERR_HOT_LOAD')).toBe(true);
+    expect(HotError.is(new Error('x'))).toBe(false);
+  });
+});
