@@ -17,6 +17,15 @@ async function tile(url: string, query: string): Promise<{ status: number; rende
 }
 
 describe('examples/embedded', () => {
+  it('is what the README shows under "Embedding in your service"', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Embedding in your service'));
+    const snippet = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(snippet).toBeDefined();
+    expect(snippet?.split('\n').length).toBeGreaterThan(20);
+    expect(readFileSync(new URL('../examples/embedded/server.js', import.meta.url), 'utf8')).toContain(snippet);
+  });
+
   it('serves PNG tiles from a hot module and upgrades the renderer on SIGHUP', async () => {
     // A copy of the example, so the test can edit it; `hotworker` resolves to this repository.
     const ws = workspace();

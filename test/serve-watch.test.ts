@@ -29,6 +29,12 @@ function nowUntil(server: ServeProcess, done: (answer: Answer) => boolean, what:
 }
 
 describe('serve --watch', () => {
+  it("uses the README's walkthrough edit", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(friendly);
+    expect(clockSource).toContain('return new Date().toISOString();');
+  });
+
   it('walks through the clock example: edit now(), save, get the new answer from a new version', async () => {
     const { entry, server } = await serveClock();
     const before = await call(server.url, 'now');

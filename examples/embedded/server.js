@@ -1,7 +1,8 @@
 // An existing node:http service that offloads a CPU-heavy function to a hot module: tiles of
 // the Mandelbrot set are rendered as PNG in worker threads, and SIGHUP upgrades the renderer
-// while the service keeps answering. Run it (after `npm run build`) with:
+// while the service keeps answering. Run it (after `npm run build`) with
 //   node examples/embedded/server.js        then open http://127.0.0.1:3001/tile?x=0&y=0&zoom=0
+// The README's "Embedding in your service" shows the lines from `import` to the SIGHUP handler.
 import { createServer } from 'node:http';
 import { hot } from 'hotworker';
 
@@ -26,6 +27,8 @@ process.on('SIGHUP', () => {
     (error) => console.error(`upgrade failed, the old renderer keeps serving: ${error.message}`),
   );
 });
+
+// Stop accepting, let open requests finish, then end the renderer's workers.
 process.on('SIGTERM', () => {
   server.close(() => tiles.close().then(() => process.exit(0)));
   server.closeIdleConnections();
