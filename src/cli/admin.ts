@@ -1,6 +1,8 @@
 /**
  * `hotworker upgrade`, `rollback` and `status`: clients of a running server's admin API.
  */
+
+import type { ServeStatus, VersionJson } from '../serve/status.js';
 import { CommandError, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
@@ -16,12 +18,6 @@ const connectionOptions = {
   timeout: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-
-interface VersionJson {
-  id: number;
-  hash: string;
-  label: string;
-}
 
 interface TransitionJson {
   changed: boolean;
@@ -80,22 +76,6 @@ ${connection}`,
   },
 };
 
-interface StatusJson {
-  module: string;
-  pid: number;
-  uptimeSeconds: number;
-  version: VersionJson;
-  history: VersionJson[];
-  threads: number;
-  inFlight: number;
-  alive: { version: string; inFlight: number; threads: number }[];
-  versions: { version: string; calls: number; errors: number; latencyMs: { p50: number; p90: number; p99: number; max: number } | null }[];
-  upgrades: { done: number; unchanged: number; failed: number };
-  rollbacks: { done: number; failed: number };
-  lastFailure: { code?: string; message: string; where?: string; at: string; trigger: string } | null;
-  watch: { files: string[] } | null;
-}
-
 export const status: Command = {
   name: 'status',
   summary: "show a running server's versions, threads and call figures (GET /_hot/status)",
@@ -109,7 +89,7 @@ ${connection}`,
   async run(argv) {
     const parsed = parse(argv, connectionOptions, 0);
     if (parsed.values.help === true) return printHelp(this.help);
-    const s = (await request(parsed, 'GET', '/_hot/status')) as StatusJson;
+    const s = (await request(parsed, 'GET', '/_hot/status')) as ServeStatus;
     if (parsed.values.json === true) return 0;
     const lines = [
       `module    ${s.module} (pid ${s.pid}, up ${s.uptimeSeconds} s${s.watch ? ', watching' : ''})`,

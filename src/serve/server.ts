@@ -9,99 +9,12 @@ import { type AdminAccess, adminAccess, type Transition } from './admin.js';
 import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
+import { type CloseResult, ServeError, type ServeOptions } from './options.js';
 import { type RouterContext, route } from './router.js';
 import { CallStats } from './stats.js';
+import type { ServeStatus } from './status.js';
 import { versionJson, versionLabel, versionName } from './versions.js';
 import { InputWatcher } from './watch.js';
-
-/** Options of {@link HotServer.start}. Only `entry` is required. */
-export interface ServeOptions {
-  /** The module to serve: a path (relative to the working directory) or a file URL. */
-  entry: string | URL;
-  /**
-   * TCP port; 0 picks a free one (read it from `url`).
-   * @default 3000
-   */
-  port?: number;
-  /**
-   * Address to listen on. On anything but a loopback address the admin routes need `adminToken`.
-   * @default '127.0.0.1'
-   */
-  host?: string;
-  /**
-   * Worker threads per version.
-   * @default the library's default, Math.max(1, Math.floor(os.availableParallelism() / 2))
-   */
-  threads?: number;
-  /**
-   * Milliseconds a call may run before its worker is replaced and the request answered 504.
-   * @default Infinity (no limit)
-   */
-  callTimeout?: number;
-  /**
-   * Milliseconds an old version has to finish its calls after an upgrade before its workers are terminated.
-   * @default 30_000
-   */
-  drainTimeout?: number;
-  /**
-   * Largest request body accepted, in bytes; larger ones are answered 413 without being read whole.
-   * @default 1_048_576 (1 MiB)
-   */
-  maxBody?: number;
-  /**
-   * Bearer token the admin routes (`/_hot/...`) require. Without one they are open on a
-   * loopback host and refused on any other.
-   * @default undefined
-   */
-  adminToken?: string;
-  /**
-   * Put the function's stack trace in 500 answers (for development; it shows file paths).
-   * @default false
-   */
-  exposeStack?: boolean;
-  /**
-   * Watch every input file of the current version and upgrade when one changes.
-   * @default false
-   */
-  watch?: boolean;
-  /**
-   * Quiet time in watch mode after the last change before upgrading, in milliseconds.
-   * @default 100
-   */
-  watchDebounce?: number;
-  /**
-   * Milliseconds `close()` waits for open requests and calls before cutting them.
-   * @default 10_000
-   */
-  shutdownTimeout?: number;
-  /**
-   * Where bundles are written, relative to the working directory.
-   * @default '.hotworker'
-   */
-  cacheDir?: string;
-  /**
-   * Where events are logged, one line each.
-   * @default a human-text logger on stdout
-   */
-  logger?: Logger;
-}
-
-/** Where the server stops connecting to old clients at shutdown, and why. */
-export interface CloseResult {
-  /** True when requests or calls were still running at `shutdownTimeout` and were cut. */
-  readonly forced: boolean;
-}
-
-/** Why the server could not start: a user mistake, told in one line. */
-export class ServeError extends Error {
-  override name = 'ServeError';
-  readonly code: string;
-
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
 
 export class HotServer implements RouterContext {
   readonly module: HotModule;
@@ -233,7 +146,7 @@ export class HotServer implements RouterContext {
   }
 
   /** The document `GET /_hot/status` answers. */
-  status(): unknown {
+  status(): ServeStatus {
     const { module } = this;
     const stats = module.stats;
     return {
@@ -401,7 +314,9 @@ export class HotServer implements RouterContext {
     }
     this.#lastFailure = { ...summary, at: new Date().toISOString(), trigger };
     const serving = this.module.closed ? '' : `, ${versionName(this.module.version)} keeps serving`;
-    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}`, {
+    // The library's advice names its own option; at the command line it is a flag.
+    const hint = summary.code === 'ERR_HOT_INCOMPATIBLE' ? ' (from the command line: hotworker upgrade --allow-breaking)' : '';
+    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}${hint}`, {
       trigger,
       code: summary.code,
       where: summary.where,
@@ -427,4 +342,5 @@ function listenError(error: NodeJS.ErrnoException, port: number, host: string): 
   }
 }
 
-export type { Transition };
+export type { CloseResult, ServeOptions, ServeStatus, Transition };
+export { ServeError };
