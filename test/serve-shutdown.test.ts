@@ -58,4 +58,17 @@ describe('serve: graceful shutdown', () => {
     expect((await call(server.url, 'add', [1, 2])).body).toBe(3);
     expect(await server.stop('SIGINT')).toEqual({ code: 0, signal: null });
   });
+
+  it('cuts what is still open at --shutdown-timeout and exits 1', async () => {
+    const ws = workspace();
+    ws.copy('serve-functions.ts', 'functions.ts');
+    const server = await startServe(['functions.ts', '--threads', '1', '--shutdown-timeout', '200'], { cwd: ws.dir });
+    ws.defer(() => server.stop('SIGKILL'));
+    const stuck = call(server.url, 'spin', [60_000]).catch((error: Error) => error);
+    await eventually(async () => ((await inFlight(server.url)) === 1 ? true : undefined), 'the stuck call in flight');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(server.lines.some((line) => line.startsWith('warning: 1 of 1 requests still open after 200 ms'))).toBe(true);
+    await stuck;
+  });
 });

@@ -305,6 +305,11 @@ export class HotServer implements RouterContext {
 
   #logFailure(kind: 'upgrade' | 'rollback', trigger: string, error: unknown): void {
     const summary = summarizeFailure(error);
+    if (this.#closing !== undefined && summary.code === 'ERR_HOT_CLOSED') {
+      // Shutdown stopped it before the shift: nothing failed, and nothing changed.
+      this.logger.info(`${kind}-cancelled`, `${kind} (${trigger}) cancelled: shutting down`, { trigger });
+      return;
+    }
     if (kind === 'upgrade') {
       this.#counts.upgrades.failed++;
       this.metrics.recordUpgrade('failed');
