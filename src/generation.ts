@@ -8,15 +8,13 @@ import { Piscina } from 'piscina';
 import type { Artifact } from './build.js';
 import { type Deadline, deadline } from './deadline.js';
 import { HotError } from './errors.js';
+import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
 import type { CallOptions } from './options.js';
 import {
   type CallTask,
   deserializeError,
   EXIT_REPORT,
   type ExitReport,
-  FAULT,
-  findUncloneable,
-  isFault,
   LOAD_REPORT,
   type LoadReport,
   PING,
@@ -110,22 +108,6 @@ export class Generation {
     if (this.#live && this.#ending === undefined) this.#onCrash(this, error);
   }
 
-  #exitError(report: ExitReport): HotError {
-    const version = this.version.id;
-    if (report.error !== undefined) {
-      const cause = deserializeError(report.error);
-      return new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} died from an uncaught exception: ${cause.message}`, {
-        cause,
-        exitCode: report.code,
-        version,
-      });
-    }
-    return new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} exited with code ${report.code}`, {
-      exitCode: report.code,
-      version,
-    });
-  }
-
   /**
    * Starts a pool on the artifact and resolves once every initial worker has imported the
    * bundle and the pool has answered a task. Rejects `ERR_HOT_LOAD` (the pool destroyed) when
@@ -151,14 +133,14 @@ export class Generation {
     // 'error' would crash the host process. Deaths by exception or exit are reported by the
     // worker itself (an ExitReport); only running out of memory runs no JavaScript to say so.
     pool.on('error', (error: unknown) => {
-      if (isOutOfMemory(error)) generation.#crashed(generation.#workerError(error, undefined));
+      if (isOutOfMemory(error)) generation.#crashed(workerDeath(error, { version: version.id }));
     });
     pool.on('message', (message: unknown) => {
       if (!isExitReport(message)) return;
       // Report once the thread is gone and piscina has replaced it, so that a call made in
       // reaction to the event never lands on the dying worker.
       const dying = pool.threads.find((worker) => worker.threadId === message.threadId);
-      const report = () => generation.#crashed(generation.#exitError(message));
+      const report = () => generation.#crashed(exitError(message, version.id));
       if (dying === undefined) report();
       else dying.once('exit', report);
     });
@@ -236,7 +218,16 @@ export class Generation {
     const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
     return running.then(this.#settled, (error: unknown) => {
       this.#settled(undefined);
-      throw this.#callError(error, fn, args, timeout ? timeout.userSignal : options?.signal, timeout);
+      const version = this.version.id;
+      if (isOutOfMemory(error)) this.#crashed(workerDeath(error, { version, fn }));
+      throw callError(error, {
+        fn,
+        args,
+        version,
+        signal: timeout ? timeout.userSignal : options?.signal,
+        timedOutAfterMs: timeout?.limit.expired ? timeout.ms : undefined,
+        endReason: this.#endReason,
+      });
     });
   }
 
@@ -369,107 +360,6 @@ export class Generation {
       limit.dispose();
     }
   }
-
-  #callError(
-    error: unknown,
-    fn: string,
-    args: readonly unknown[],
-    signal: AbortSignal | undefined,
-    timeout: CallTimeout | undefined,
-  ): unknown {
-    const version = this.version.id;
-    if (isFault(error)) {
-      switch (error[FAULT]) {
-        case 'user':
-          return deserializeError(error.error);
-        case 'clone':
-          return new HotError(
-            'ERR_HOT_CLONE',
-            `${fn}() returned a value that cannot cross threads: ${error.path} is a ${error.what}. Return only structured-cloneable data.`,
-            { fn, version, path: error.path },
-          );
-        case 'load': {
-          const cause = deserializeError(error.error);
-          return new HotError('ERR_HOT_LOAD', `A worker of version ${version} failed to load the module: ${cause.message}`, {
-            cause,
-            fn,
-            version,
-          });
-        }
-        case 'no-export':
-          return new HotError('ERR_HOT_NO_EXPORT', `${fn} is not an exported function of version ${version}`, { fn, version });
-      }
-    }
-    if (timeout?.limit.expired) {
-      return new HotError(
-        'ERR_HOT_CALL_TIMEOUT',
-        `${fn}() did not finish within ${timeout.ms} ms; its worker was terminated and replaced`,
-        { fn, version },
-      );
-    }
-    if (signal?.aborted && (error as Error)?.name === 'AbortError') {
-      return signal.reason;
-    }
-    if ((error as Error)?.name === 'DataCloneError') {
-      const found = findUncloneable(args, 'args');
-      const where = found ? `: ${found.path} is a ${found.what}` : `: ${(error as Error).message}`;
-      return new HotError(
-        'ERR_HOT_CLONE',
-        `Cannot send the arguments of ${fn}() to a worker${where}. Pass only structured-cloneable data.`,
-        {
-          cause: error,
-          fn,
-          version,
-          ...(found ? { path: found.path } : {}),
-        },
-      );
-    }
-    return this.#workerError(error, fn);
-  }
-
-  /** Maps whatever piscina reports for a dead worker to `ERR_HOT_WORKER_EXIT`, keeping the cause. */
-  #workerError(error: unknown, fn: string | undefined): HotError {
-    const version = this.version.id;
-    const call = fn === undefined ? 'A worker' : `The worker running ${fn}()`;
-    const message = (error as Error)?.message ?? String(error);
-    if (this.#endReason !== undefined) {
-      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} was terminated: ${this.#endReason}`, {
-        cause: error,
-        version,
-        ...(fn ? { fn } : {}),
-      });
-    }
-    const exited = /worker exited with code: (-?\d+)/.exec(message);
-    if (exited) {
-      const exitCode = Number(exited[1]);
-      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} exited with code ${exitCode}`, {
-        cause: error,
-        exitCode,
-        version,
-        ...(fn ? { fn } : {}),
-      });
-    }
-    if (isOutOfMemory(error)) {
-      if (fn !== undefined)
-        this.#crashed(
-          new HotError('ERR_HOT_WORKER_EXIT', `A worker of version ${version} ran out of memory running ${fn}()`, {
-            cause: error,
-            version,
-            fn,
-          }),
-        );
-      return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} ran out of memory (resourceLimits) and was replaced`, {
-        cause: error,
-        version,
-        ...(fn ? { fn } : {}),
-      });
-    }
-    return new HotError('ERR_HOT_WORKER_EXIT', `${call} of version ${version} died: ${message}`, {
-      cause: error,
-      version,
-      ...(fn ? { fn } : {}),
-    });
-  }
 }
 
 /** piscina's run options. */
@@ -483,10 +373,6 @@ interface CallTimeout {
   limit: Deadline;
   ms: number;
   userSignal: AbortSignal | undefined;
-}
-
-function isOutOfMemory(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
 }
 
 function isExitReport(message: unknown): message is ExitReport {
