@@ -130,7 +130,7 @@ describe('hotworker CLI', () => {
     const status = await admin('status');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(
-      /^module {4}.*counter\.ts \(pid \d+, up \d+ s\)\nversion {3}v3 \(\w{8}\), 1 threads, 0 calls in flight\n/m,
+      /^module {4}.*counter\.ts \(pid \d+, up \d+ s\)\nversion {3}v3 \(\w{8}\), 1 thread, 0 calls in flight\n/m,
     );
     expect(status.stdout).toMatch(/^upgrades {2}2 done, 1 unchanged, 0 failed; rollbacks 0 done, 0 failed$/m);
 

@@ -93,7 +93,7 @@ ${connection}`,
     if (parsed.values.json === true) return 0;
     const lines = [
       `module    ${s.module} (pid ${s.pid}, up ${s.uptimeSeconds} s${s.watch ? ', watching' : ''})`,
-      `version   ${name(s.version)}, ${s.threads} threads, ${s.inFlight} calls in flight`,
+      `version   ${name(s.version)}, ${plural(s.threads, 'thread')}, ${plural(s.inFlight, 'call')} in flight`,
       `history   ${s.history.map(name).join(', ')}`,
       `upgrades  ${s.upgrades.done} done, ${s.upgrades.unchanged} unchanged, ${s.upgrades.failed} failed; rollbacks ${s.rollbacks.done} done, ${s.rollbacks.failed} failed`,
       ...s.alive
@@ -109,6 +109,10 @@ ${connection}`,
     return 0;
   },
 };
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
 
 function printHelp(help: string): number {
   process.stdout.write(`${help}\n`);
