@@ -21,18 +21,13 @@ import {
   type WorkerData,
 } from './protocol.js';
 
-/** What identifies one version of a module. */
-export interface VersionInfo {
+/**
+ * What identifies one version of a module: its build's `hash`, `entry`, `exports` and
+ * `inputs` (see {@link Artifact}), with an id and a date.
+ */
+export interface VersionInfo extends Pick<Artifact, 'hash' | 'entry' | 'exports' | 'inputs'> {
   /** 1 for the first version, then one more for each upgrade or restart. A rollback brings back the earlier id. */
   readonly id: number;
-  /** Content hash of the bundle (16 hex digits). */
-  readonly hash: string;
-  /** Absolute path of the entry it was built from. */
-  readonly entry: string;
-  /** Export names, from the build's metafile. */
-  readonly exports: readonly string[];
-  /** Absolute paths of every local file bundled into this version (what a watcher watches). */
-  readonly inputs: readonly string[];
   /** When this version was built. */
   readonly createdAt: Date;
 }

@@ -1,0 +1,172 @@
+/**
+ * `hotworker upgrade`, `rollback` and `status`: clients of a running server's admin API.
+ */
+
+import type { ServeStatus, VersionJson } from '../serve/status.js';
+import { CommandError, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
+import type { Command } from './command.js';
+
+const connection = `      --url <url>             the server (default: $HOTWORKER_URL or http://127.0.0.1:3000)
+      --admin-token <token>   sent as "Authorization: Bearer <token>" (default: $HOTWORKER_ADMIN_TOKEN)
+      --timeout <ms>          give up waiting for the answer after this long (default: 120000)
+      --json                  print the server's JSON answer
+  -h, --help                  show this help`;
+
+const connectionOptions = {
+  url: { type: 'string' },
+  'admin-token': { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+interface TransitionJson {
+  changed: boolean;
+  previous: VersionJson;
+  version: VersionJson;
+}
+
+export const upgrade: Command = {
+  name: 'upgrade',
+  summary: 'upgrade a running server now (POST /_hot/upgrade)',
+  help: `Usage: hotworker upgrade [options]
+
+Asks a running "hotworker serve" to rebuild its module and, if it changed, shift to the new
+version. Waits until the old version has drained. Exits 1 when the upgrade fails (the old
+version keeps serving).
+
+Options:
+      --restart               start a fresh version even if the source is unchanged
+      --allow-breaking        upgrade even if the new version drops exports
+${connection}`,
+  async run(argv) {
+    const parsed = parse(argv, { ...connectionOptions, restart: { type: 'boolean' }, 'allow-breaking': { type: 'boolean' } }, 0);
+    if (parsed.values.help === true) return printHelp(this.help);
+    const body = {
+      ...(parsed.values.restart === true ? { restart: true } : {}),
+      ...(parsed.values['allow-breaking'] === true ? { allowBreaking: true } : {}),
+    };
+    const answer = (await request(parsed, 'POST', '/_hot/upgrade', body)) as TransitionJson;
+    if (parsed.values.json !== true) {
+      process.stdout.write(
+        answer.changed
+          ? `upgraded ${name(answer.previous)} → ${name(answer.version)}\n`
+          : `unchanged: ${name(answer.version)} keeps serving\n`,
+      );
+    }
+    return 0;
+  },
+};
+
+export const rollback: Command = {
+  name: 'rollback',
+  summary: 'roll a running server back to its previous version (POST /_hot/rollback)',
+  help: `Usage: hotworker rollback [options]
+
+Asks a running "hotworker serve" to shift back to the version before the current one.
+Exits 1 when there is none.
+
+Options:
+${connection}`,
+  async run(argv) {
+    const parsed = parse(argv, connectionOptions, 0);
+    if (parsed.values.help === true) return printHelp(this.help);
+    const answer = (await request(parsed, 'POST', '/_hot/rollback', {})) as TransitionJson;
+    if (parsed.values.json !== true) process.stdout.write(`rolled back ${name(answer.previous)} → ${name(answer.version)}\n`);
+    return 0;
+  },
+};
+
+export const status: Command = {
+  name: 'status',
+  summary: "show a running server's versions, threads and call figures (GET /_hot/status)",
+  help: `Usage: hotworker status [options]
+
+Shows what a running "hotworker serve" is serving: the current version and those kept for
+rollback, threads, calls in flight, and calls, errors and latency per version.
+
+Options:
+${connection}`,
+  async run(argv) {
+    const parsed = parse(argv, connectionOptions, 0);
+    if (parsed.values.help === true) return printHelp(this.help);
+    const s = (await request(parsed, 'GET', '/_hot/status')) as ServeStatus;
+    if (parsed.values.json === true) return 0;
+    const lines = [
+      `module    ${s.module} (pid ${s.pid}, up ${s.uptimeSeconds} s${s.watch ? ', watching' : ''})`,
+      `version   ${name(s.version)}, ${plural(s.threads, 'thread')}, ${plural(s.inFlight, 'call')} in flight`,
+      `history   ${s.history.map(name).join(', ')}`,
+      `upgrades  ${s.upgrades.done} done, ${s.upgrades.unchanged} unchanged, ${s.upgrades.failed} failed; rollbacks ${s.rollbacks.done} done, ${s.rollbacks.failed} failed`,
+      ...s.alive
+        .filter((a) => a.version !== s.version.label)
+        .map((a) => `draining  ${a.version}: ${a.inFlight} calls, ${a.threads} threads`),
+      ...s.versions.map((v) => {
+        const latency = v.latencyMs ? `, p50 ${v.latencyMs.p50} ms, p90 ${v.latencyMs.p90} ms, p99 ${v.latencyMs.p99} ms` : '';
+        return `calls     ${v.version}: ${v.calls} calls, ${v.errors} errors${latency}`;
+      }),
+      ...(s.lastFailure ? [`failed    ${s.lastFailure.at} (${s.lastFailure.trigger}): ${s.lastFailure.message}`] : []),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function printHelp(help: string): number {
+  process.stdout.write(`${help}\n`);
+  return 0;
+}
+
+function name(version: VersionJson): string {
+  return `v${version.id} (${version.hash.slice(0, 8)})`;
+}
+
+/** Sends one admin request; prints the JSON answer with --json. Non-2xx and unreachable servers throw one line. */
+async function request(parsed: Parsed, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  const base = text(parsed.values, 'url') ?? (process.env.HOTWORKER_URL || 'http://127.0.0.1:3000');
+  let url: URL;
+  try {
+    url = new URL(path, base);
+  } catch {
+    throw new UsageError(`--url must be a URL such as http://127.0.0.1:3000, got '${base}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be http: or https:, got '${base}'`);
+  const token = text(parsed.values, 'admin-token') ?? (process.env.HOTWORKER_ADMIN_TOKEN || undefined);
+  const timeout = milliseconds(parsed.values, 'timeout') ?? 120_000;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(timeout),
+    });
+  } catch (error) {
+    throw new CommandError(`cannot reach ${base}: ${reason(error, timeout)}`);
+  }
+  const answer = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(answer);
+  } catch {
+    throw new CommandError(`${base} answered ${response.status} with something other than JSON; is it a hotworker server?`);
+  }
+  if (!response.ok) {
+    const message = (json as { error?: { message?: string } })?.error?.message ?? answer;
+    throw new CommandError(`${response.status}: ${message}`);
+  }
+  if (parsed.values.json === true) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  return json;
+}
+
+function reason(error: unknown, timeout: number): string {
+  if ((error as Error)?.name === 'TimeoutError') return `no answer within ${timeout} ms`;
+  const code = ((error as Error)?.cause as { code?: string })?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused (is "hotworker serve" running there?)';
+  return code ?? (error as Error)?.message ?? String(error);
+}

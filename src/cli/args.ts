@@ -1,0 +1,89 @@
+/**
+ * Command-line parsing on `util.parseArgs` (strict): the command's options, one-line usage
+ * errors, and the value checks every command shares.
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** A mistake on the command line: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A failure the user can act on (a build error, a port in use): printed as one line, exit code 1. */
+export class CommandError extends Error {
+  override name = 'CommandError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The parsed command line: option values by name, and the positionals. */
+export interface Parsed {
+  readonly values: Record<string, string | boolean | undefined>;
+  readonly positionals: string[];
+}
+
+/**
+ * Parses `argv` against `options` (plus `-h, --help`). Unknown options, missing values and
+ * positionals beyond `maxPositionals` throw {@link UsageError} in one line.
+ */
+export function parse(argv: readonly string[], options: Options, maxPositionals: number): Parsed {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError(firstSentence((error as Error).message));
+  }
+  const values = parsed.values as Parsed['values'];
+  if (values.help !== true && parsed.positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[maxPositionals]}'`);
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+/** parseArgs explains at length; the first sentence says what is wrong. */
+function firstSentence(message: string): string {
+  const sentence = message.split(/\.\s/, 1)[0] as string;
+  return sentence.charAt(0).toLowerCase() + sentence.slice(1).replace(/\.$/, '');
+}
+
+/** An integer option within [min, max], or undefined when absent. */
+export function integer(values: Parsed['values'], name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be an integer ${range}, got '${raw}'`);
+  }
+  return value;
+}
+
+/** A milliseconds option (> 0). */
+export function milliseconds(values: Parsed['values'], name: string): number | undefined {
+  return integer(values, name, 1);
+}
+
+const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
+
+/** A size in bytes: `1048576`, `512kb`, `2mb` (binary units). */
+export function bytes(values: Parsed['values'], name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const match = typeof raw === 'string' ? /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(raw) : null;
+  const unit = UNITS[(match?.[2] ?? '').toLowerCase()];
+  if (match === null || unit === undefined || Number(match[1]) < 1) {
+    throw new UsageError(`--${name} must be a size in bytes such as 1048576, 512kb or 2mb, got '${raw}'`);
+  }
+  return Number(match[1]) * unit;
+}
+
+/** A string option, or undefined. */
+export function text(values: Parsed['values'], name: string): string | undefined {
+  const raw = values[name];
+  return typeof raw === 'string' ? raw : undefined;
+}

@@ -1,0 +1,183 @@
+/**
+ * The admin routes, `/_hot/status`, `/_hot/upgrade` and `/_hot/rollback`, and who may use
+ * them: anyone on a loopback address; elsewhere only a client presenting the admin token.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { HotError, type UpgradeOptions, type VersionInfo } from '../index.js';
+import { BodyError, readBody } from './body.js';
+import { summarizeFailure } from './failure.js';
+import { sendError, sendJson, sendMethodNotAllowed } from './reply.js';
+import { versionJson } from './versions.js';
+
+/** Who may use the admin routes. */
+export type AdminAccess =
+  /** Loopback host, no token: anyone who can connect is on this machine. */
+  | { readonly mode: 'open' }
+  /** A token was given: every admin request must carry `Authorization: Bearer <token>`. */
+  | { readonly mode: 'token'; readonly digest: Buffer }
+  /** A non-loopback host and no token: the admin routes are refused. */
+  | { readonly mode: 'refused' };
+
+/** The outcome of an upgrade or rollback asked for through the server. */
+export interface Transition {
+  /** The version that served when the request was made. */
+  readonly previous: VersionInfo;
+  /** The version serving now. */
+  readonly version: VersionInfo;
+  /** False when the source was unchanged and the version kept serving. */
+  readonly changed: boolean;
+}
+
+/** What the admin routes need from the server. */
+export interface AdminContext {
+  readonly access: AdminAccess;
+  /** The status document of `GET /_hot/status`. */
+  status(): unknown;
+  upgrade(trigger: string, options: UpgradeOptions): Promise<Transition>;
+  rollback(trigger: string): Promise<Transition>;
+}
+
+/** Decides admin access from the host the server listens on and the token, if any. */
+export function adminAccess(host: string, token: string | undefined): AdminAccess {
+  if (token !== undefined && token !== '') return { mode: 'token', digest: digest(token) };
+  return isLoopback(host) ? { mode: 'open' } : { mode: 'refused' };
+}
+
+/** True for `localhost`, 127.0.0.0/8 and ::1: addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(bare);
+  return false;
+}
+
+const ADMIN_BODY_LIMIT = 16 * 1024;
+
+/** Answers one `/_hot/<action>` request. */
+export async function handleAdmin(
+  context: AdminContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  action: string,
+): Promise<void> {
+  if (!authorized(context.access, request, response)) return;
+  switch (action) {
+    case 'status':
+      if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
+      return sendJson(response, 200, context.status());
+    case 'upgrade':
+    case 'rollback': {
+      if (request.method !== 'POST') return sendMethodNotAllowed(response, request.method, 'POST');
+      const options = await readUpgradeOptions(request, response, action);
+      if (options === undefined) return;
+      try {
+        const transition = action === 'upgrade' ? await context.upgrade('admin', options) : await context.rollback('admin');
+        return sendJson(response, 200, {
+          changed: transition.changed,
+          previous: versionJson(transition.previous),
+          version: versionJson(transition.version),
+        });
+      } catch (error) {
+        return sendTransitionError(response, error);
+      }
+    }
+    default:
+      return sendError(response, 404, { name: 'NotFound', message: `No admin route /_hot/${action}`, code: 'ERR_SERVE_NOT_FOUND' });
+  }
+}
+
+function authorized(access: AdminAccess, request: IncomingMessage, response: ServerResponse): boolean {
+  if (access.mode === 'open') return true;
+  if (access.mode === 'refused') {
+    sendError(response, 403, {
+      name: 'Forbidden',
+      message: 'The admin API is disabled on a non-loopback host; start the server with --admin-token to enable it',
+      code: 'ERR_SERVE_ADMIN_DISABLED',
+    });
+    return false;
+  }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  // Compare digests, which have equal lengths, in constant time.
+  if (match !== null && timingSafeEqual(digest(match[1] as string), access.digest)) return true;
+  sendError(
+    response,
+    401,
+    { name: 'Unauthorized', message: 'The admin API needs `Authorization: Bearer <admin token>`', code: 'ERR_SERVE_UNAUTHORIZED' },
+    { 'www-authenticate': 'Bearer realm="hotworker"' },
+  );
+  return false;
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+/** An empty body is no options; otherwise a JSON object with `allowBreaking` and `restart` (upgrade only). */
+async function readUpgradeOptions(request: IncomingMessage, response: ServerResponse, action: string): Promise<UpgradeOptions | undefined> {
+  let text: string;
+  try {
+    text = (await readBody(request, ADMIN_BODY_LIMIT)).toString('utf8').trim();
+  } catch (error) {
+    if (error instanceof BodyError && error.reason === 'too-large') {
+      sendError(response, 413, { name: 'PayloadTooLarge', message: error.message, code: 'ERR_SERVE_BODY_TOO_LARGE' });
+    }
+    return undefined;
+  }
+  if (text === '') return {};
+  const allowed = action === 'upgrade' ? ['allowBreaking', 'restart'] : [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    sendError(response, 400, {
+      name: 'BadRequest',
+      message: `The request body is not valid JSON: ${(error as Error).message}`,
+      code: 'ERR_SERVE_BAD_JSON',
+    });
+    return undefined;
+  }
+  const problem = optionsProblem(value, allowed);
+  if (problem !== undefined) {
+    sendError(response, 400, { name: 'BadRequest', message: `Bad ${action} options: ${problem}`, code: 'ERR_SERVE_BAD_OPTION' });
+    return undefined;
+  }
+  return value as UpgradeOptions;
+}
+
+/** What is wrong with an options object whose keys must be among `allowed`, each a boolean; undefined when nothing is. */
+function optionsProblem(value: unknown, allowed: readonly string[]): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the body must be a JSON object';
+  const expected = allowed.length > 0 ? `expected booleans ${allowed.map((key) => `\`${key}\``).join(', ')}` : 'it takes none';
+  for (const [key, option] of Object.entries(value)) {
+    if (!allowed.includes(key)) return `unknown option \`${key}\`; ${expected}`;
+    if (typeof option !== 'boolean') return `\`${key}\` must be a boolean`;
+  }
+  return undefined;
+}
+
+/** HTTP status of an upgrade or rollback failure: the old version keeps serving in every case but 503. */
+const STATUS_OF_FAILURE: Readonly<Record<string, number>> = {
+  ERR_HOT_BUILD: 422,
+  ERR_HOT_LOAD: 422,
+  ERR_HOT_VERIFY: 422,
+  ERR_HOT_INCOMPATIBLE: 409,
+  ERR_HOT_NO_PREVIOUS: 409,
+  ERR_HOT_CLOSED: 503,
+  ERR_HOT_INVALID_OPTION: 400,
+};
+
+function sendTransitionError(response: ServerResponse, error: unknown): void {
+  const summary = summarizeFailure(error);
+  const status = HotError.is(error) ? (STATUS_OF_FAILURE[error.code] ?? 500) : 500;
+  sendError(response, status, {
+    name: (error as Error)?.name ?? 'Error',
+    message:
+      summary.where !== undefined && !summary.message.includes(summary.where)
+        ? `${summary.message} (at ${summary.where})`
+        : summary.message,
+    code: summary.code,
+  });
+}

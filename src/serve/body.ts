@@ -1,0 +1,97 @@
+/**
+ * Reading a request body with a size limit enforced while it streams: a body over the limit
+ * is never held in memory whole.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** Why a body could not be read. */
+export class BodyError extends Error {
+  override name = 'BodyError';
+  /** `too-large`: over the limit (answer 413); `aborted`: the client went away (answer nothing). */
+  readonly reason: 'too-large' | 'aborted';
+
+  constructor(reason: 'too-large' | 'aborted', message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Reads the whole body of `request`, at most `limit` bytes. Rejects {@link BodyError}
+ * `too-large` as soon as the declared length or the bytes received pass the limit (the rest
+ * is not read), or `aborted` when the client closes the request first.
+ */
+export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    discard(request);
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+      request.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        cleanup();
+        discard(request);
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = () => {
+      cleanup();
+      reject(new BodyError('aborted', 'The client aborted the request'));
+    };
+    const onClose = () => {
+      if (request.complete) return;
+      onError();
+    };
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onError);
+    request.on('close', onClose);
+  });
+}
+
+/** The most of a refused body read (and dropped) so the client can finish sending and read the 413. */
+const DISCARD_BYTES = 8 * 1024 * 1024;
+/** The longest a refused body is read (and dropped). */
+const DISCARD_MS = 5_000;
+
+/**
+ * Reads and drops the rest of a refused body. A client still sending when the server closes
+ * the connection gets a reset instead of the 413 (EPIPE), so the body is drained, up to a
+ * bound; a client sending more than that is cut off.
+ */
+function discard(request: IncomingMessage): void {
+  let dropped = 0;
+  const cut = () => request.socket.destroy();
+  const timer = setTimeout(cut, DISCARD_MS);
+  timer.unref();
+  const onData = (chunk: Buffer) => {
+    dropped += chunk.byteLength;
+    if (dropped > DISCARD_BYTES) cut();
+  };
+  request.on('data', onData);
+  request.once('close', () => {
+    clearTimeout(timer);
+    request.off('data', onData);
+  });
+  request.resume();
+}
+
+function tooLarge(limit: number): BodyError {
+  return new BodyError('too-large', `The request body is larger than the limit of ${limit} bytes (--max-body)`);
+}

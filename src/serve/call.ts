@@ -1,0 +1,145 @@
+/**
+ * `POST /call/<fn>`: the JSON body becomes the arguments, the function runs in a worker of
+ * the version current when the call starts, and its result (or error) becomes the answer.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { basename } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { HotError, type HotModule } from '../index.js';
+import { BodyError, readBody } from './body.js';
+import type { ServeMetrics } from './metrics.js';
+import { sendError, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
+import type { CallStats } from './stats.js';
+import { versionLabel } from './versions.js';
+
+/** What the call route needs from the server. */
+export interface CallContext {
+  readonly module: HotModule;
+  readonly metrics: ServeMetrics;
+  readonly stats: CallStats;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBody: number;
+  /** Put the function's stack in 500 answers. */
+  readonly exposeStack: boolean;
+}
+
+export async function handleCall(context: CallContext, request: IncomingMessage, response: ServerResponse, fn: string): Promise<void> {
+  const { module } = context;
+  if (request.method !== 'POST') {
+    sendMethodNotAllowed(response, request.method, 'POST');
+    return;
+  }
+  // Checked before the body is read: an unknown name costs nothing. `exports` is an array,
+  // so `__proto__` and `constructor` are just names it does not hold.
+  if (!module.version.exports.includes(fn)) {
+    sendNoExport(response, fn, module);
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(request, context.maxBody);
+  } catch (error) {
+    if (error instanceof BodyError && error.reason === 'too-large') {
+      sendError(response, 413, { name: 'PayloadTooLarge', message: error.message, code: 'ERR_SERVE_BODY_TOO_LARGE' });
+    }
+    return;
+  }
+  const args = parseArguments(body);
+  if (args instanceof Error) {
+    sendError(response, 400, { name: 'BadRequest', message: args.message, code: 'ERR_SERVE_BAD_JSON' });
+    return;
+  }
+  // Read in the same tick as the call: the call is pinned to this very version.
+  const version = versionLabel(module.version);
+  const started = performance.now();
+  let result: unknown;
+  try {
+    result = await module.call(fn, ...args);
+  } catch (error) {
+    const seconds = (performance.now() - started) / 1000;
+    const kind = HotError.is(error) ? error.code : 'thrown';
+    context.metrics.recordCall(fn, version, seconds, kind);
+    context.stats.record(version, seconds * 1000, true);
+    sendCallError(context, response, error, fn, version);
+    return;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  context.metrics.recordCall(fn, version, seconds);
+  context.stats.record(version, seconds * 1000, false);
+  let json: string;
+  try {
+    json = JSON.stringify(result) ?? 'null';
+  } catch (error) {
+    sendError(
+      response,
+      500,
+      {
+        name: 'TypeError',
+        message: `${fn}() returned a value that cannot be sent as JSON: ${(error as Error).message}`,
+        code: 'ERR_SERVE_RESULT',
+      },
+      { [VERSION_HEADER]: version },
+    );
+    return;
+  }
+  sendText(response, 200, json, 'application/json; charset=utf-8', { [VERSION_HEADER]: version });
+}
+
+/** A JSON array is the argument list; any other JSON value is the one argument; no body is no argument. */
+function parseArguments(body: Buffer): unknown[] | Error {
+  const text = body.toString('utf8');
+  if (text.trim() === '') return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return new Error(`The request body is not valid JSON: ${(error as Error).message}`);
+  }
+  return Array.isArray(value) ? value : [value];
+}
+
+function sendNoExport(response: ServerResponse, fn: string, module: HotModule): void {
+  const { version } = module;
+  sendError(
+    response,
+    404,
+    {
+      name: 'NotFound',
+      message: `${fn} is not an exported function of ${basename(version.entry)} (version ${versionLabel(version)}); exports: ${version.exports.join(', ') || 'none'}`,
+      code: 'ERR_HOT_NO_EXPORT',
+    },
+    { [VERSION_HEADER]: versionLabel(version) },
+  );
+}
+
+function sendCallError(context: CallContext, response: ServerResponse, error: unknown, fn: string, version: string): void {
+  if (HotError.is(error, 'ERR_HOT_NO_EXPORT')) {
+    // A name the version exports that is not a function (`export const x = 1`).
+    sendNoExport(response, fn, context.module);
+    return;
+  }
+  if (HotError.is(error, 'ERR_HOT_CLOSED')) {
+    sendError(
+      response,
+      503,
+      { name: 'ServiceUnavailable', message: 'The server is shutting down', code: error.code },
+      { [VERSION_HEADER]: version, connection: 'close' },
+    );
+    return;
+  }
+  // Anything else (the function threw, its worker died, its result cannot cross threads) is a 500.
+  const status = HotError.is(error, 'ERR_HOT_CALL_TIMEOUT') ? 504 : 500;
+  const thrown = error instanceof Error ? error : new Error(`Non-error value thrown: ${String(error)}`);
+  const code = (thrown as { code?: unknown }).code;
+  sendError(
+    response,
+    status,
+    {
+      name: thrown.name,
+      message: thrown.message,
+      code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
+      stack: context.exposeStack ? thrown.stack : undefined,
+    },
+    { [VERSION_HEADER]: version },
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * `/metrics`: Prometheus text format through prom-client, on a registry of its own (the
+ * embedding process's global registry is left alone).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { HotModule } from '../index.js';
+import { versionLabel } from './versions.js';
+
+/** Latency buckets in seconds: from a trivial call (~0.1 ms) to a heavy one. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The service's metrics; `render()` gives the text a scraper reads. */
+export class ServeMetrics {
+  readonly #registry = new Registry();
+  readonly #calls: Counter<'fn' | 'version'>;
+  readonly #errors: Counter<'fn' | 'version' | 'kind'>;
+  readonly #latency: Histogram<'fn' | 'version'>;
+  readonly #upgrades: Counter<'outcome'>;
+  readonly #rollbacks: Counter<'outcome'>;
+
+  constructor(module: HotModule, options: { processMetrics?: boolean } = {}) {
+    const registers = [this.#registry];
+    this.#calls = new Counter({
+      name: 'hotworker_calls_total',
+      help: 'Calls answered, by function and version',
+      labelNames: ['fn', 'version'],
+      registers,
+    });
+    this.#errors = new Counter({
+      name: 'hotworker_call_errors_total',
+      help: 'Calls that failed, by function, version and kind: a hotworker error code (ERR_HOT_CALL_TIMEOUT, …) or `thrown` when the function threw',
+      labelNames: ['fn', 'version', 'kind'],
+      registers,
+    });
+    this.#latency = new Histogram({
+      name: 'hotworker_call_duration_seconds',
+      help: 'Call latency from dispatch to result, by function and version',
+      labelNames: ['fn', 'version'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.#upgrades = new Counter({
+      name: 'hotworker_upgrades_total',
+      help: 'Upgrades asked for, by outcome: done (a new version serves), unchanged (same source), failed (the old version kept serving)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#rollbacks = new Counter({
+      name: 'hotworker_rollbacks_total',
+      help: 'Rollbacks asked for, by outcome: done or failed',
+      labelNames: ['outcome'],
+      registers,
+    });
+    new Gauge({
+      name: 'hotworker_threads',
+      help: 'Worker threads alive, by version (a draining version still has its own)',
+      labelNames: ['version'],
+      registers,
+      collect() {
+        this.reset();
+        for (const alive of module.stats.alive) this.set({ version: versionLabel(alive.version) }, alive.threadIds.length);
+      },
+    });
+    new Gauge({
+      name: 'hotworker_in_flight_calls',
+      help: 'Calls accepted and not yet settled, by version',
+      labelNames: ['version'],
+      registers,
+      collect() {
+        this.reset();
+        for (const alive of module.stats.alive) this.set({ version: versionLabel(alive.version) }, alive.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'hotworker_version_info',
+      help: 'The version serving new calls (value 1), with its id and content hash',
+      labelNames: ['version', 'id', 'hash'],
+      registers,
+      collect() {
+        this.reset();
+        const { version } = module;
+        this.set({ version: versionLabel(version), id: String(version.id), hash: version.hash }, 1);
+      },
+    });
+    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.#registry, prefix: 'hotworker_' });
+  }
+
+  /** The `Content-Type` of `render()`'s text. */
+  get contentType(): string {
+    return this.#registry.contentType;
+  }
+
+  /**
+   * Records one settled call. `failure` is set for a failed call: a hotworker error code, or
+   * `thrown` for the function's own error (whose codes are not bounded, so never a label).
+   */
+  recordCall(fn: string, version: string, seconds: number, failure?: string): void {
+    this.#calls.inc({ fn, version });
+    this.#latency.observe({ fn, version }, seconds);
+    if (failure !== undefined) this.#errors.inc({ fn, version, kind: failure });
+  }
+
+  /** Records an upgrade attempt and how it ended. */
+  recordUpgrade(outcome: 'done' | 'unchanged' | 'failed'): void {
+    this.#upgrades.inc({ outcome });
+  }
+
+  /** Records a rollback attempt and how it ended. */
+  recordRollback(outcome: 'done' | 'failed'): void {
+    this.#rollbacks.inc({ outcome });
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string> {
+    return this.#registry.metrics();
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The options of `hotworker serve` as the server takes them, and the errors it starts with.
+ */
+import type { Logger } from './log.js';
+
+/** Options of `HotServer.start()`. Only `entry` is required. */
+export interface ServeOptions {
+  /** The module to serve: a path (relative to the working directory) or a file URL. */
+  entry: string | URL;
+  /**
+   * TCP port; 0 picks a free one (read it from `url`).
+   * @default 3000
+   */
+  port?: number;
+  /**
+   * Address to listen on. On anything but a loopback address the admin routes need `adminToken`.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * Worker threads per version.
+   * @default the library's default, Math.max(1, Math.floor(os.availableParallelism() / 2))
+   */
+  threads?: number;
+  /**
+   * Milliseconds a call may run before its worker is replaced and the request answered 504.
+   * @default Infinity (no limit)
+   */
+  callTimeout?: number;
+  /**
+   * Milliseconds an old version has to finish its calls after an upgrade before its workers are terminated.
+   * @default 30_000
+   */
+  drainTimeout?: number;
+  /**
+   * Largest request body accepted, in bytes; larger ones are answered 413 without being read whole.
+   * @default 1_048_576 (1 MiB)
+   */
+  maxBody?: number;
+  /**
+   * Bearer token the admin routes (`/_hot/...`) require. Without one they are open on a
+   * loopback host and refused on any other.
+   * @default undefined
+   */
+  adminToken?: string;
+  /**
+   * Put the function's stack trace in 500 answers (for development; it shows file paths).
+   * @default false
+   */
+  exposeStack?: boolean;
+  /**
+   * Watch every input file of the current version and upgrade when one changes.
+   * @default false
+   */
+  watch?: boolean;
+  /**
+   * Quiet time in watch mode after the last change before upgrading, in milliseconds.
+   * @default 100
+   */
+  watchDebounce?: number;
+  /**
+   * Milliseconds `close()` waits for open requests and calls before cutting them.
+   * @default 10_000
+   */
+  shutdownTimeout?: number;
+  /**
+   * Where bundles are written, relative to the working directory.
+   * @default '.hotworker'
+   */
+  cacheDir?: string;
+  /**
+   * Where events are logged, one line each.
+   * @default a human-text logger on stdout
+   */
+  logger?: Logger;
+}
+
+/** How a shutdown ended. */
+export interface CloseResult {
+  /** True when requests or calls were still running at `shutdownTimeout` and were cut. */
+  readonly forced: boolean;
+}
+
+/** Why the server could not start: a user mistake, told in one line. */
+export class ServeError extends Error {
+  override name = 'ServeError';
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Routes each request: `/call/<fn>`, the admin routes under `/_hot/`, `/metrics`, and `/`.
+ * Every answer carries the `hotworker-version` header; while the server closes, new
+ * requests get 503 and every answer asks the client to close its connection.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { basename } from 'node:path';
+import { type AdminContext, handleAdmin } from './admin.js';
+import { type CallContext, handleCall } from './call.js';
+import type { Logger } from './log.js';
+import { sendError, sendJson, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
+import { versionLabel } from './versions.js';
+
+/** What the router needs from the server. */
+export interface RouterContext extends CallContext, AdminContext {
+  readonly logger: Logger;
+  /** True once shutdown has begun: new requests are refused with 503. */
+  readonly closing: boolean;
+}
+
+/** Handles one request; never rejects (a failure is logged and answered 500). */
+export async function route(context: RouterContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  response.setHeader(VERSION_HEADER, versionLabel(context.module.version));
+  if (context.closing) {
+    response.setHeader('connection', 'close');
+    sendError(response, 503, { name: 'ServiceUnavailable', message: 'The server is shutting down', code: 'ERR_SERVE_CLOSING' });
+    return;
+  }
+  const path = (request.url ?? '/').split('?', 1)[0] as string;
+  try {
+    if (path.startsWith('/call/')) {
+      const fn = functionName(path.slice('/call/'.length));
+      if (fn === undefined) {
+        sendError(response, 404, { name: 'NotFound', message: `No function at ${path}`, code: 'ERR_HOT_NO_EXPORT' });
+        return;
+      }
+      await handleCall(context, request, response, fn);
+    } else if (path.startsWith('/_hot/')) {
+      await handleAdmin(context, request, response, path.slice('/_hot/'.length));
+    } else if (path === '/metrics') {
+      if (request.method !== 'GET') return sendMethodNotAllowed(response, request.method, 'GET');
+      sendText(response, 200, await context.metrics.render(), context.metrics.contentType);
+    } else if (path === '/') {
+      if (request.method !== 'GET') return sendMethodNotAllowed(response, request.method, 'GET');
+      const { version } = context.module;
+      sendJson(response, 200, {
+        module: basename(version.entry),
+        version: versionLabel(version),
+        exports: version.exports,
+        call: 'POST /call/<fn> with a JSON array of arguments',
+      });
+    } else {
+      sendError(response, 404, {
+        name: 'NotFound',
+        message: `No route ${path}; functions are at POST /call/<fn>`,
+        code: 'ERR_SERVE_NOT_FOUND',
+      });
+    }
+  } catch (error) {
+    context.logger.error('request-error', `${request.method} ${path} failed: ${(error as Error)?.message ?? error}`, { path });
+    sendError(response, 500, {
+      name: 'InternalServerError',
+      message: 'The server failed to answer this request',
+      code: 'ERR_SERVE_INTERNAL',
+    });
+  }
+}
+
+/** The decoded function name of a `/call/<fn>` path, or undefined when it cannot name one. */
+function functionName(segment: string): string | undefined {
+  if (segment === '' || segment.includes('/')) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,351 @@
+/**
+ * `HotServer`: a hot module served over HTTP. Owns the module, the HTTP server, the figures
+ * behind `/_hot/status` and `/metrics`, watch mode, and the graceful shutdown.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
+import { type AdminAccess, adminAccess, type Transition } from './admin.js';
+import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
+import { createLogger, displayPath as display, type Logger } from './log.js';
+import { ServeMetrics } from './metrics.js';
+import { type CloseResult, ServeError, type ServeOptions } from './options.js';
+import { type RouterContext, route } from './router.js';
+import { CallStats } from './stats.js';
+import type { ServeStatus } from './status.js';
+import { versionJson, versionLabel, versionName } from './versions.js';
+import { InputWatcher } from './watch.js';
+
+export class HotServer implements RouterContext {
+  readonly module: HotModule;
+  readonly metrics: ServeMetrics;
+  readonly stats = new CallStats();
+  readonly logger: Logger;
+  readonly access: AdminAccess;
+  readonly maxBody: number;
+  readonly exposeStack: boolean;
+  readonly #http: Server;
+  readonly #shutdownTimeout: number;
+  readonly #startedAt = Date.now();
+  /** Answers not yet finished; shutdown waits until this is empty. */
+  readonly #open = new Set<ServerResponse>();
+  #onIdle: (() => void) | undefined;
+  #watcher: InputWatcher | undefined;
+  /** The tail of this server's upgrades and rollbacks: one at a time, so log lines name the right trigger. */
+  #transitions: Promise<unknown> = Promise.resolve();
+  /** What asked for the transition running now (`watch`, `admin`, `SIGHUP`). */
+  #trigger = 'api';
+  #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
+  #lastFailure: (FailureSummary & { at: string; trigger: string }) | undefined;
+  #closing: Promise<CloseResult> | undefined;
+  #url = '';
+
+  private constructor(module: HotModule, options: ServeOptions, logger: Logger) {
+    this.module = module;
+    this.logger = logger;
+    this.metrics = new ServeMetrics(module);
+    this.access = adminAccess(options.host ?? '127.0.0.1', options.adminToken);
+    this.maxBody = options.maxBody ?? 1024 * 1024;
+    this.exposeStack = options.exposeStack === true;
+    this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.#http = createServer((request, response) => this.#handle(request, response));
+    // A client that sent `Expect: 100-continue` (curl does, for bodies over 1 MiB) waits for
+    // the go-ahead: a body declared too large is refused before it is ever sent.
+    this.#http.on('checkContinue', (request, response) => {
+      if (Number(request.headers['content-length']) > this.maxBody) response.setHeader('connection', 'close');
+      else response.writeContinue();
+      this.#handle(request, response);
+    });
+    module.on('upgrade', (event) => this.#logTransition('upgrade', event));
+    module.on('rollback', (event) => this.#logTransition('rollback', event));
+    module.on('crash', ({ version, error }) =>
+      logger.warn('crash', `a worker of ${versionName(version)} died and was replaced: ${error.message}`, {
+        version: versionLabel(version),
+      }),
+    );
+  }
+
+  /**
+   * Loads the module, starts the HTTP server and resolves once it listens. Rejects
+   * {@link ServeError} (`ERR_SERVE_LISTEN`) when the port is taken, or the library's
+   * `HotError` when the module does not build or load.
+   */
+  static async start(options: ServeOptions): Promise<HotServer> {
+    const logger = options.logger ?? createLogger();
+    const module = await hot(options.entry, {
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.callTimeout === undefined ? {} : { callTimeout: options.callTimeout }),
+      ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+    });
+    const server = new HotServer(module, options, logger);
+    try {
+      await server.#listen(options.port ?? 3000, options.host ?? '127.0.0.1');
+    } catch (error) {
+      await module.close();
+      throw error;
+    }
+    const { version } = module;
+    logger.info('ready', `serving ${display(version.entry)} ${versionName(version)}, exports: ${version.exports.join(', ') || 'none'}`, {
+      version: versionLabel(version),
+      exports: version.exports,
+    });
+    if (server.access.mode === 'refused') {
+      logger.warn('admin-disabled', `admin routes (/_hot/...) are refused on ${options.host}: pass --admin-token to enable them`);
+    }
+    if (options.watch === true) server.#startWatch(options.watchDebounce);
+    logger.info('listening', `listening on ${server.url}`, { url: server.url });
+    return server;
+  }
+
+  /** `http://host:port` the server answers on. */
+  get url(): string {
+    return this.#url;
+  }
+
+  /** True once `close()` has been called. */
+  get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** The files watch mode watches now (empty without watch mode). */
+  get watchedFiles(): readonly string[] {
+    return this.#watcher?.files ?? [];
+  }
+
+  /**
+   * Rebuilds the module and, when it changed, shifts traffic to the new version. Resolves
+   * once the old version has drained; rejects (old version still serving) when the new one
+   * does not build, load or keep the exports. One upgrade or rollback runs at a time.
+   * @param trigger - what asked for it, for the log (`watch`, `admin`, `SIGHUP`).
+   */
+  upgrade(trigger: string, options: UpgradeOptions = {}): Promise<Transition> {
+    return this.#serialize(trigger, 'upgrade', async () => {
+      const previous = this.module.version;
+      const version = await this.module.upgrade(options);
+      const changed = version !== previous;
+      if (!changed) {
+        this.#counts.upgrades.unchanged++;
+        this.metrics.recordUpgrade('unchanged');
+        this.logger.info('unchanged', `upgrade (${trigger}): source unchanged, ${versionName(version)} keeps serving`, {
+          trigger,
+          version: versionLabel(version),
+        });
+      }
+      return { previous, version, changed };
+    });
+  }
+
+  /** Shifts back to the version before the current one. Rejects `ERR_HOT_NO_PREVIOUS` when there is none. */
+  rollback(trigger: string): Promise<Transition> {
+    return this.#serialize(trigger, 'rollback', async () => {
+      const previous = this.module.version;
+      const version = await this.module.rollback();
+      return { previous, version, changed: true };
+    });
+  }
+
+  /** The document `GET /_hot/status` answers. */
+  status(): ServeStatus {
+    const { module } = this;
+    const stats = module.stats;
+    return {
+      module: module.version.entry,
+      pid: process.pid,
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      version: versionJson(module.version),
+      history: module.history.map(versionJson),
+      threads: stats.current.threads,
+      queued: stats.current.queued,
+      utilization: stats.current.utilization,
+      inFlight: stats.inFlight,
+      alive: stats.alive.map((alive) => ({
+        version: versionLabel(alive.version),
+        inFlight: alive.inFlight,
+        threads: alive.threadIds.length,
+      })),
+      versions: this.stats.figures(),
+      upgrades: { ...this.#counts.upgrades },
+      rollbacks: { ...this.#counts.rollbacks },
+      lastFailure: this.#lastFailure ?? null,
+      watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
+    };
+  }
+
+  /**
+   * Shuts down gracefully: stops accepting, answers 503 to new requests on open connections,
+   * lets open requests and their calls finish (up to `shutdownTimeout`), then closes the
+   * module's pools and every connection. Safe to call more than once.
+   */
+  close(): Promise<CloseResult> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<CloseResult> {
+    this.#watcher?.close();
+    const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    // Node 20 keeps answering on kept-alive connections until they go idle: ask each open
+    // answer to close its connection, and end the idle ones now.
+    for (const response of this.#open) if (!response.headersSent) response.setHeader('connection', 'close');
+    this.#http.closeIdleConnections();
+    const deadline = Date.now() + this.#shutdownTimeout;
+    const open = this.#open.size;
+    let forced = !(await this.#within(deadline, this.#requestsDone()));
+    if (forced) {
+      this.logger.warn(
+        'shutdown-forced',
+        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them`,
+      );
+      await this.module.destroy();
+    } else if (!(await this.#within(deadline, this.module.close()))) {
+      forced = true;
+      this.logger.warn('shutdown-forced', `calls still running after ${this.#shutdownTimeout} ms; terminating their workers`);
+      await this.module.destroy();
+    }
+    this.#http.closeAllConnections();
+    await closed;
+    return { forced };
+  }
+
+  #handle(request: IncomingMessage, response: ServerResponse): void {
+    this.#open.add(response);
+    response.once('close', () => {
+      this.#open.delete(response);
+      if (this.#closing !== undefined) this.#http.closeIdleConnections();
+      if (this.#open.size === 0) this.#onIdle?.();
+    });
+    void route(this, request, response);
+  }
+
+  #requestsDone(): Promise<void> {
+    if (this.#open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#onIdle = resolve;
+    });
+  }
+
+  /** True when `work` settles before `deadline` (epoch ms). */
+  async #within(deadline: number, work: Promise<unknown>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([work.then(() => true as const), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #listen(port: number, host: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        this.#http.off('listening', onListening);
+        reject(listenError(error, port, host));
+      };
+      const onListening = () => {
+        this.#http.off('error', onError);
+        const address = this.#http.address() as AddressInfo;
+        const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        this.#url = `http://${shown}:${address.port}`;
+        resolve();
+      };
+      this.#http.once('error', onError);
+      this.#http.once('listening', onListening);
+      this.#http.listen(port, host);
+    });
+  }
+
+  #startWatch(debounceMs: number | undefined): void {
+    this.#watcher = new InputWatcher(
+      this.module.version.inputs,
+      (files) => {
+        this.logger.info('change', `changed: ${files.map(display).join(', ')}`, { files });
+        return this.upgrade('watch').catch(() => undefined);
+      },
+      { logger: this.logger, ...(debounceMs === undefined ? {} : { debounceMs }) },
+    );
+  }
+
+  #serialize(trigger: string, kind: 'upgrade' | 'rollback', step: () => Promise<Transition>): Promise<Transition> {
+    const run = async (): Promise<Transition> => {
+      if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
+      this.#trigger = trigger;
+      try {
+        return await step();
+      } catch (error) {
+        this.#logFailure(kind, trigger, error);
+        throw error;
+      }
+    };
+    const result = this.#transitions.then(run);
+    this.#transitions = result.catch(() => undefined);
+    return result;
+  }
+
+  #logTransition(kind: 'upgrade' | 'rollback', event: UpgradeEvent): void {
+    this.#counts[kind === 'upgrade' ? 'upgrades' : 'rollbacks'].done++;
+    if (kind === 'upgrade') this.metrics.recordUpgrade('done');
+    else this.metrics.recordRollback('done');
+    // The watch set follows the version serving: an upgrade may add or drop an import.
+    this.#watcher?.update(event.to.inputs);
+    const killed = event.killed > 0 ? `, killed ${event.killed}` : '';
+    const line = `${versionName(event.from)} → ${versionName(event.to)} in ${Math.round(event.switchMs)} ms, drained ${event.drained} calls${killed}`;
+    this.logger.info(kind, kind === 'rollback' ? `rollback: ${line}` : line, {
+      trigger: this.#trigger,
+      from: versionLabel(event.from),
+      to: versionLabel(event.to),
+      switchMs: Math.round(event.switchMs),
+      drainMs: Math.round(event.drainMs),
+      drained: event.drained,
+      killed: event.killed,
+    });
+  }
+
+  #logFailure(kind: 'upgrade' | 'rollback', trigger: string, error: unknown): void {
+    const summary = summarizeFailure(error);
+    if (this.#closing !== undefined && summary.code === 'ERR_HOT_CLOSED') {
+      // Shutdown stopped it before the shift: nothing failed, and nothing changed.
+      this.logger.info(`${kind}-cancelled`, `${kind} (${trigger}) cancelled: shutting down`, { trigger });
+      return;
+    }
+    if (kind === 'upgrade') {
+      this.#counts.upgrades.failed++;
+      this.metrics.recordUpgrade('failed');
+    } else {
+      this.#counts.rollbacks.failed++;
+      this.metrics.recordRollback('failed');
+    }
+    this.#lastFailure = { ...summary, at: new Date().toISOString(), trigger };
+    const serving = this.module.closed ? '' : `, ${versionName(this.module.version)} keeps serving`;
+    // The library's advice names its own option; at the command line it is a flag.
+    const hint = summary.code === 'ERR_HOT_INCOMPATIBLE' ? ' (from the command line: hotworker upgrade --allow-breaking)' : '';
+    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}${hint}`, {
+      trigger,
+      code: summary.code,
+      where: summary.where,
+      version: versionLabel(this.module.version),
+    });
+  }
+}
+
+function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ServeError(
+        'ERR_SERVE_LISTEN',
+        `port ${port} on ${host} is already in use (pick another with --port, or --port 0 for any free one)`,
+      );
+    case 'EACCES':
+      return new ServeError('ERR_SERVE_LISTEN', `no permission to listen on ${host}:${port} (ports below 1024 need privileges)`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new ServeError('ERR_SERVE_LISTEN', `cannot listen on ${host}: no such local address`);
+    default:
+      return new ServeError('ERR_SERVE_LISTEN', `cannot listen on ${host}:${port}: ${error.message}`);
+  }
+}
+
+export type { CloseResult, ServeOptions, ServeStatus, Transition };
+export { ServeError };

@@ -1,0 +1,38 @@
+/**
+ * The document `GET /_hot/status` answers, which `hotworker status` reads.
+ */
+import type { FailureSummary } from './failure.js';
+import type { VersionFigures } from './stats.js';
+import type { versionJson } from './versions.js';
+
+/** A version as status and admin answers show it. */
+export type VersionJson = ReturnType<typeof versionJson>;
+
+export interface ServeStatus {
+  /** Absolute path of the module's entry. */
+  readonly module: string;
+  readonly pid: number;
+  readonly uptimeSeconds: number;
+  /** The version taking new calls. */
+  readonly version: VersionJson;
+  /** The versions kept for rollback, oldest first; the last is the current one. */
+  readonly history: VersionJson[];
+  /** Worker threads of the current version. */
+  readonly threads: number;
+  /** Calls waiting for a thread of the current version. */
+  readonly queued: number;
+  /** Share of time the current version's threads were busy (0–1). */
+  readonly utilization: number;
+  /** Calls accepted and not yet settled, across every version alive. */
+  readonly inFlight: number;
+  /** Each version with workers alive: the current one, and any still draining. */
+  readonly alive: { readonly version: string; readonly inFlight: number; readonly threads: number }[];
+  /** Calls, errors and latency per version, for the last versions that answered. */
+  readonly versions: VersionFigures[];
+  readonly upgrades: { readonly done: number; readonly unchanged: number; readonly failed: number };
+  readonly rollbacks: { readonly done: number; readonly failed: number };
+  /** The last failed upgrade or rollback, or null. */
+  readonly lastFailure: (FailureSummary & { readonly at: string; readonly trigger: string }) | null;
+  /** The files watch mode watches, or null without `--watch`. */
+  readonly watch: { readonly files: readonly string[] } | null;
+}

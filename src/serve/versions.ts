@@ -1,0 +1,31 @@
+/**
+ * How a version is named to people (log lines) and to machines (header, metric labels).
+ */
+import type { VersionInfo } from '../index.js';
+
+/** `v3 (a1b2c3d4)`: how a version reads in a human log line. */
+export function versionName(version: VersionInfo): string {
+  return `v${version.id} (${version.hash.slice(0, 8)})`;
+}
+
+/** `3-a1b2c3d4`: the version as the `hotworker-version` header and metric labels carry it. */
+export function versionLabel(version: VersionInfo): string {
+  return `${version.id}-${version.hash.slice(0, 8)}`;
+}
+
+/** The version as JSON answers (status, admin) show it. */
+export function versionJson(version: VersionInfo): {
+  id: number;
+  hash: string;
+  label: string;
+  exports: readonly string[];
+  createdAt: string;
+} {
+  return {
+    id: version.id,
+    hash: version.hash,
+    label: versionLabel(version),
+    exports: version.exports,
+    createdAt: version.createdAt.toISOString(),
+  };
+}

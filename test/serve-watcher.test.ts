@@ -1,0 +1,94 @@
+// The watcher of watch mode on its own: renames count, bursts coalesce, and a batch never
+// starts while the previous one runs.
+import { renameSync, watch, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../dist/src/serve/log.js';
+import { InputWatcher } from '../dist/src/serve/watch.js';
+import { workspace } from './support/workspace.js';
+
+/** Resolves on the next change event of `file`, seen by a watcher of the test's own. */
+function changeOf(file: string, dir: string): Promise<void> {
+  return new Promise((resolve) => {
+    const observer = watch(dir, (_event, name) => {
+      if (name !== null && join(dir, name.toString()) === file) {
+        observer.close();
+        resolve();
+      }
+    });
+  });
+}
+
+describe('InputWatcher', () => {
+  it('hands on changes in batches, never while the previous batch runs', async () => {
+    const ws = workspace();
+    const a = ws.write('a.ts', 'a');
+    const b = ws.write('b.ts', 'b');
+    ws.write('ignored.ts', 'x');
+    const batches: string[][] = [];
+    let running = 0;
+    let overlapped = false;
+    let release: () => void = () => {};
+    let started: () => void = () => {};
+    let nextBatch = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const watcher = new InputWatcher(
+      [a, b],
+      async (files) => {
+        if (running > 0) overlapped = true;
+        running++;
+        batches.push(files.sort());
+        const done = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        started();
+        await done;
+        running--;
+      },
+      { logger: silentLogger, debounceMs: 20 },
+    );
+    ws.defer(() => watcher.close());
+
+    writeFileSync(a, 'a1');
+    await nextBatch;
+    expect(batches).toEqual([[a]]);
+
+    // While the first batch runs: changes to both files, and one to a file not watched.
+    nextBatch = new Promise((resolve) => {
+      started = resolve;
+    });
+    const seen = changeOf(b, ws.dir);
+    writeFileSync(join(ws.dir, 'ignored.ts'), 'y');
+    writeFileSync(a, 'a2');
+    // An editor's save: write a temporary file, rename it over the original.
+    writeFileSync(join(ws.dir, '.b.ts.tmp'), 'b2');
+    renameSync(join(ws.dir, '.b.ts.tmp'), b);
+    await seen;
+    // Several debounce periods pass with the first batch still running: nothing may start.
+    await sleep(150);
+    expect(batches).toHaveLength(1);
+    release();
+    await nextBatch;
+    expect(batches).toEqual([[a], [a, b].sort()]);
+    release();
+    expect(overlapped).toBe(false);
+  });
+
+  it('follows a new set of files', async () => {
+    const ws = workspace();
+    const a = ws.write('a.ts', 'a');
+    const c = ws.write('sub-c.ts', 'c');
+    let onBatch: (files: string[]) => void = () => {};
+    const watcher = new InputWatcher([a], async (files) => onBatch(files), { logger: silentLogger, debounceMs: 10 });
+    ws.defer(() => watcher.close());
+    watcher.update([c]);
+    expect(watcher.files).toEqual([c]);
+    const batch = new Promise<string[]>((resolve) => {
+      onBatch = resolve;
+    });
+    writeFileSync(c, 'c1');
+    expect(await batch).toEqual([c]);
+  });
+});
