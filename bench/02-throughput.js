@@ -9,7 +9,7 @@ import { kindOf } from './01-call-overhead.js';
 import { ratioBars } from './lib/chart.js';
 import { closeAll, direct, hotworkerApi, hotworkerCall, messagePort, peers, piscina, threaded } from './lib/contenders.js';
 import { num, ratio, spread } from './lib/format.js';
-import { interleavedRuns, rotate } from './lib/interleave.js';
+import { interleavedRuns, openingOrder } from './lib/interleave.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
@@ -30,9 +30,12 @@ export default defineScenario(import.meta.url, {
     const hung = new Set();
     for (let run = 0; run < params.runs; run++) {
       const open = [];
-      // Opening order rotates too: the pool opened first was measurably slower (about 7 % for
-      // three identical piscina pools), so no contender may always be first.
-      for (const contender of rotate(contenders, run)) open.push({ contender, handle: await contender.open(THREADS, { scratch: dir }) });
+      // Opening order changes too: of identical pools, the one opened earlier measured slower
+      // (about 7 % for three piscina pools, ~10 % between hotworker's api and call contenders,
+      // same code on the same kind of pool). Rotating, and reversing every other run, puts
+      // every pair of contenders in both orders.
+      for (const contender of openingOrder(contenders, run))
+        open.push({ contender, handle: await contender.open(THREADS, { scratch: dir }) });
       for (const { handle } of open) await batch(handle, params.batch);
       const totals = await interleavedRuns(
         open.map(({ contender, handle }) => ({ name: contender.name, block: () => batch(handle, params.batch) })),

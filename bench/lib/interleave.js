@@ -2,7 +2,7 @@
  * Interleaved timing: how scenarios compare contenders fairly on a shared machine.
  *
  * One *run* is `rounds` rounds; in each round every contender does one short block of work,
- * in an order rotated from round to round. A contender's figure for the run is its total time
+ * in an order rotated (and reversed every other time) from round to round. A contender's figure for the run is its total time
  * over all its blocks divided by the work done. Because the blocks of all contenders alternate
  * every few milliseconds, a burst of load from another process falls on all of them alike, and
  * the ratio of two figures from the same run measures the contenders, not the moment.
@@ -25,7 +25,10 @@ export async function interleavedRuns(entries, { runs, rounds, firstRotation = 0
     const cpu = new Map(entries.map(({ name }) => [name, 0]));
     const callerCpu = new Map(entries.map(({ name }) => [name, 0]));
     for (let round = 0; round < rounds; round++) {
-      for (const { name, block } of rotate(entries, firstRotation + run * rounds + round)) {
+      // Rotated, and reversed every other round, so that no contender always follows the same
+      // one (and inherits, say, the garbage it left for the collector).
+      const k = firstRotation + run * rounds + round;
+      for (const { name, block } of rotate(k % 2 === 1 ? [...entries].reverse() : entries, k)) {
         const callerBefore = threadCpuNs();
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
@@ -44,6 +47,11 @@ export async function interleavedRuns(entries, { runs, rounds, firstRotation = 0
     }
   }
   return totals;
+}
+
+/** The order to open contenders in for run `run`: rotated, and reversed on odd runs. */
+export function openingOrder(list, run) {
+  return rotate(run % 2 === 1 ? [...list].reverse() : list, run);
 }
 
 export function rotate(list, by) {
