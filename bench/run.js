@@ -4,11 +4,11 @@
  * Runs every scenario file `bench/NN-*.js` in a process of its own, prints one table per
  * scenario, then writes `bench/results/<date>.json` and renders the charts as SVG beside it.
  * `--write-results` also writes bench/RESULTS.md, bench/RESULTS.json and bench/charts/*.svg
- * (the committed report). Targets are printed as met / not met and never fail the run; a
+ * (the committed report); `--rewrite-results` only re-renders RESULTS.md from RESULTS.json. Targets are printed as met / not met and never fail the run; a
  * scenario failure (e.g. a failed call while upgrading) does: the exit code is then 1.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,15 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const writeResults = args.includes('--write-results');
 const only = parseOnly(args);
+
+if (args.includes('--rewrite-results')) {
+  // Re-renders RESULTS.md from RESULTS.json (after a change to the report's layout), no run.
+  const report = JSON.parse(readFileSync(join(benchDir, 'RESULTS.json'), 'utf8'));
+  const charts = report.results.flatMap((result) => (result.charts ?? []).map((chart) => ({ ...chart, scenario: result.id })));
+  writeResultsMarkdown(join(benchDir, 'RESULTS.md'), report, charts);
+  console.log('rewrote bench/RESULTS.md from bench/RESULTS.json');
+  process.exit(0);
+}
 
 const started = new Date();
 const machine = describeMachine();
@@ -121,7 +130,7 @@ function describeMachine() {
     }
   } catch {}
   return {
-    cpu: cpus()[0]?.model ?? 'unknown CPU',
+    cpu: `${cpus()[0]?.model ?? 'unknown CPU'}${cpuFamily()}`,
     cores: availableParallelism(),
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.versions.node,
@@ -129,6 +138,18 @@ function describeMachine() {
     commit,
     loadBefore: loadavg().map((load) => load.toFixed(2)),
   };
+}
+
+/** ` (family 25, model 17)` from /proc/cpuinfo, where the model name alone says little. */
+function cpuFamily() {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const family = /^cpu family\s*:\s*(\d+)/m.exec(info)?.[1];
+    const model = /^model\s*:\s*(\d+)/m.exec(info)?.[1];
+    return family && model ? ` (family ${family}, model ${model})` : '';
+  } catch {
+    return '';
+  }
 }
 
 function parseOnly(argv) {

@@ -1,8 +1,11 @@
 /**
  * bench/RESULTS.md, written from one run's report by `npm run bench -- --write-results`, so that
- * every number in it comes from the run, untouched.
+ * every number in it comes from the run, untouched. Whatever follows the NOTES_MARKER line in
+ * the existing file (the hand-written reading of the results) is kept.
  */
-import { writeFileSync } from 'node:fs';
+export const NOTES_MARKER = '<!-- notes: written by hand, kept when the tables above are rewritten -->';
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { markdownTable } from './format.js';
 
 export function writeResultsMarkdown(file, report, charts) {
@@ -49,5 +52,7 @@ export function writeResultsMarkdown(file, report, charts) {
     for (const table of result.tables) out.push(markdownTable(table), '');
     for (const chart of charts.filter((c) => c.scenario === result.id)) out.push(`![${chart.title}](charts/${chart.name}.svg)`, '');
   }
-  writeFileSync(file, `${out.join('\n')}\n`);
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const notes = previous.includes(NOTES_MARKER) ? previous.slice(previous.indexOf(NOTES_MARKER)) : `${NOTES_MARKER}\n`;
+  writeFileSync(file, `${out.join('\n')}\n${notes}`);
 }
