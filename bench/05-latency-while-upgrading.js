@@ -95,7 +95,14 @@ async function oneRun(dir, params, onProgress) {
   } finally {
     running = false;
     clearInterval(ticker);
-    await Promise.all(callers);
+    // A call that never settles is a failure to report, not a reason to hang the suite.
+    const stuck = await settledWithin(callers, 10_000);
+    if (stuck > 0)
+      errors.push({
+        at: performance.now() - t0,
+        caller: -1,
+        error: `${stuck} callers still waiting 10 s after the end: a call never settled`,
+      });
     await module.close();
   }
   return { calls, errors, upgrades, wrongVersion: wrongVersions(calls, upgrades) };
@@ -252,6 +259,16 @@ function latencyChart(run, params) {
       },
     ],
   };
+}
+
+/** How many of `promises` are still pending after `ms`. */
+async function settledWithin(promises, ms) {
+  let pending = promises.length;
+  const all = Promise.all(promises.map((promise) => promise.finally(() => pending--)));
+  let timer;
+  await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+  return pending;
 }
 
 async function sleepUntil(deadline) {

@@ -101,10 +101,18 @@ function runScenario(file) {
   return new Promise((resolve) => {
     const child = fork(join(benchDir, file), quick ? ['--quick'] : [], { execArgv: ['--expose-gc'] });
     let result;
+    // The longest scenario takes ~100 s in a full run; one still running after 6 minutes hangs.
+    const limitS = quick ? 120 : 360;
+    let timedOut = false;
+    const watchdog = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limitS * 1000);
     child.on('message', (message) => {
       if (message?.type === 'result') result = message.result;
     });
     child.on('exit', (code, signal) => {
+      clearTimeout(watchdog);
       if (result !== undefined) return resolve(result);
       resolve({
         id: file.slice(0, 2),
@@ -113,7 +121,11 @@ function runScenario(file) {
         tables: [],
         targets: [],
         charts: [],
-        failures: [`the scenario process exited (${signal ?? `code ${code}`}) without a result`],
+        failures: [
+          timedOut
+            ? `the scenario was still running after ${limitS} s and was killed`
+            : `the scenario process exited (${signal ?? `code ${code}`}) without a result`,
+        ],
       });
     });
   });
