@@ -81,7 +81,7 @@ export default defineScenario(import.meta.url, {
       params,
       tables: [
         {
-          title: `memory of the whole process (main thread + workers)${params.forcedGc ? ', sampled after a forced GC' : ''}`,
+          title: `one soak of ${params.cycles} cycles: memory of the whole process (main thread + workers)${params.forcedGc ? ', sampled after a forced GC' : ''}`,
           columns: ['cycle', 'RSS', 'heap used (main)', 'heap total (main)', 'external', 'OS threads', 'worker threads alive'],
           rows: samples
             .filter((s) => s.cycle === 0 || s.cycle === referenceCycle || s.cycle % (params.sampleEvery * 4) === 0 || s === last)
