@@ -11,9 +11,9 @@
 import { fork, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ratioBars } from './lib/chart.js';
-import { closeAll, direct, hotworkerApi, hotworkerCall, messagePort, piscina, threaded } from './lib/contenders.js';
+import { closeAll, direct, hotworkerApi, hotworkerCall, messagePort, openAll, piscina, threaded } from './lib/contenders.js';
 import { ratio, spread } from './lib/format.js';
-import { interleavedRuns, openingOrder } from './lib/interleave.js';
+import { interleavedRuns } from './lib/interleave.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
@@ -76,13 +76,7 @@ export default defineScenario(import.meta.url, {
 async function measure(contenders, threads, params, { dir, progress, hung }) {
   const totals = new Map(contenders.map((c) => [c.name, { wallMs: [], cpuMs: [], callerCpuMs: [] }]));
   for (let run = 0; run < params.runs; run++) {
-    const open = [];
-    // Opening order changes too: of identical pools, the one opened earlier measured slower
-    // (about 7 % for three piscina pools, ~10 % between hotworker's api and call contenders,
-    // same code on the same kind of pool). Rotating, and reversing every other run, puts
-    // every pair of contenders in both orders.
-    for (const contender of openingOrder(contenders, run))
-      open.push({ contender, handle: await contender.open(threads, { scratch: dir }) });
+    const open = await openAll(contenders, threads, run, dir);
     for (const { handle } of open) await warmUp(handle, params.warmupCalls);
     const one = await interleavedRuns(
       open.map(({ contender, handle }) => ({ name: contender.name, block: () => sequential(handle, params.callsPerBlock) })),

@@ -7,9 +7,9 @@
 
 import { kindOf } from './01-call-overhead.js';
 import { ratioBars } from './lib/chart.js';
-import { closeAll, direct, hotworkerApi, hotworkerCall, messagePort, peers, piscina, threaded } from './lib/contenders.js';
+import { closeAll, direct, hotworkerApi, hotworkerCall, messagePort, openAll, peers, piscina, threaded } from './lib/contenders.js';
 import { num, ratio, spread } from './lib/format.js';
-import { interleavedRuns, openingOrder } from './lib/interleave.js';
+import { interleavedRuns } from './lib/interleave.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
@@ -29,13 +29,7 @@ export default defineScenario(import.meta.url, {
     const callerCpu = new Map(contenders.map((c) => [c.name, []]));
     const hung = new Set();
     for (let run = 0; run < params.runs; run++) {
-      const open = [];
-      // Opening order changes too: of identical pools, the one opened earlier measured slower
-      // (about 7 % for three piscina pools, ~10 % between hotworker's api and call contenders,
-      // same code on the same kind of pool). Rotating, and reversing every other run, puts
-      // every pair of contenders in both orders.
-      for (const contender of openingOrder(contenders, run))
-        open.push({ contender, handle: await contender.open(THREADS, { scratch: dir }) });
+      const open = await openAll(contenders, THREADS, run, dir);
       for (const { handle } of open) await batch(handle, params.batch);
       const totals = await interleavedRuns(
         open.map(({ contender, handle }) => ({ name: contender.name, block: () => batch(handle, params.batch) })),

@@ -16,6 +16,7 @@ import { FixedThreadPool } from 'poolifier';
 import Tinypool from 'tinypool';
 import workerpool from 'workerpool';
 import { fib, noop } from '../fixtures/work.js';
+import { openingOrder } from './interleave.js';
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -143,6 +144,19 @@ export const peers = [tinypool, workerpoolContender, poolifier];
 
 /** Everything that runs in worker threads, floor first. */
 export const threaded = [messagePort, piscina, piscinaAtomics, ...peers, hotworkerApi, hotworkerCall];
+
+/**
+ * Opens every contender for run `run`, in {@link openingOrder}: of identical pools, the one
+ * opened earlier measured slower (about 7 % for three piscina pools, ~10 % between
+ * hotworker's api and call contenders, same code on the same kind of pool). Rotating, and
+ * reversing every other run, puts every pair of contenders in both orders.
+ * @returns `{ contender, handle }` per contender, for {@link closeAll}
+ */
+export async function openAll(contenders, threads, run, scratch) {
+  const open = [];
+  for (const contender of openingOrder(contenders, run)) open.push({ contender, handle: await contender.open(threads, { scratch }) });
+  return open;
+}
 
 /**
  * Closes opened contenders one at a time, each within `timeoutMs`. A close that never settles
