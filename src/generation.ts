@@ -56,7 +56,13 @@ export interface GenerationSettings {
   readonly onCrash: (generation: Generation, error: HotError) => void;
 }
 
-const dispatchFile = new URL('../workers/dispatch.js', import.meta.url).href;
+/**
+ * The worker entry, bundled as CommonJS by the build (protocol included). piscina loads a task
+ * file with require() first; on Node 20.19+ require() of an ES module goes through a facade that
+ * has aborted the whole process (an assertion in ModuleWrap::CreateRequiredModuleFacade, seen
+ * under load in our suite). A CommonJS entry never takes that path.
+ */
+const dispatchFile = new URL('../workers/dispatch.cjs', import.meta.url).href;
 
 /**
  * Piscina needs a non-zero idle timeout or workers above `minThreads` are ended as soon as
