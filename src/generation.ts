@@ -187,11 +187,6 @@ export class Generation {
     };
   }
 
-  /** True once the pool has been destroyed (or is being destroyed). */
-  get ended(): boolean {
-    return this.#ending !== undefined;
-  }
-
   /**
    * Runs one exported function in a worker of this generation. The caller has checked the
    * name. Every promise settles: with the function's result, its own error, or a HotError.
