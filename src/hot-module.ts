@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
-import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { type Artifact, buildArtifact, isArtifact, resolveEntry } from './build.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
@@ -106,9 +106,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   /** @internal Builds and starts the first version. */
-  static async open<M>(entry: string | URL, context: ModuleContext): Promise<HotModule<M>> {
-    const path = resolveEntry(entry);
-    const artifact = await buildArtifact(path, context.cacheDir);
+  static async open<M>(entry: string | URL | Artifact, context: ModuleContext): Promise<HotModule<M>> {
+    const artifact = isArtifact(entry) ? entry : await buildArtifact(resolveEntry(entry), context.cacheDir);
     const version = versionOf(artifact, 1);
     // A crash before the module exists has no listener to tell; the load proof reports it.
     let module: HotModule<M> | undefined;
@@ -287,8 +286,9 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   async #upgrade(options: UpgradeOptions): Promise<VersionInfo> {
     this.#assertOpen('upgrade');
     const started = performance.now();
-    const entry = options.entry === undefined ? this.#entry : resolveEntry(options.entry);
-    const artifact = await buildArtifact(entry, this.#context.cacheDir);
+    const given = options.artifact;
+    const entry = given?.entry ?? (options.entry === undefined ? this.#entry : resolveEntry(options.entry));
+    const artifact = given ?? (await buildArtifact(entry, this.#context.cacheDir));
     this.#assertOpen('upgrade');
     const current = this.#current.version;
     if (artifact.hash === current.hash && options.restart !== true) {

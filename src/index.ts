@@ -4,7 +4,7 @@
  */
 export type { ArgsOf, FunctionName, HotApi, ResultOf, UntypedModule } from './api.js';
 export type { Artifact } from './build.js';
-export { buildArtifact } from './build.js';
+export { artifactFromBundle, buildArtifact } from './build.js';
 export { HotError, type HotErrorCode, HotErrorCodes, type HotErrorDetails } from './errors.js';
 export type { DrainResult, VersionInfo } from './generation.js';
 export { HotHost, type HotOptions, hot } from './host.js';

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import { type Artifact, isArtifact } from './build.js';
 import { HotError } from './errors.js';
 
 /** Options of one hot module. Every field is optional; defaults are listed per field. */
@@ -94,6 +95,13 @@ export interface UpgradeOptions {
    * @default false
    */
   restart?: boolean;
+  /**
+   * Upgrade to this bundle, already built (by `buildArtifact()`, or by `artifactFromBundle()`
+   * from bytes fetched elsewhere, as fleet nodes do), instead of building the entry; it runs
+   * byte for byte. Later upgrades without it build from its `entry`.
+   * @default undefined (build the entry)
+   */
+  artifact?: Artifact;
 }
 
 /** Options of one call made with `run()`. */
@@ -183,7 +191,10 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
 /** Validates upgrade options. Throws `ERR_HOT_INVALID_OPTION`. */
 export function validateUpgradeOptions(options: UpgradeOptions): void {
   assertObject(options, 'options');
-  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart']), 'upgrade option');
+  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart', 'artifact']), 'upgrade option');
+  if (options.artifact !== undefined && !isArtifact(options.artifact)) {
+    throw invalid(`Expected \`artifact\` to be an artifact from buildArtifact() or artifactFromBundle(), got ${got(options.artifact)}`);
+  }
   if (options.entry !== undefined && typeof options.entry !== 'string' && !(options.entry instanceof URL)) {
     throw invalid(`Expected \`entry\` to be a path or a file URL, got ${got(options.entry)}`);
   }
@@ -220,23 +231,27 @@ export function validateHostOptions(options: HostOptions): void {
   }
 }
 
-function got(value: unknown): string {
+/** @internal Shared with the fleet layer's option checks. */
+export function got(value: unknown): string {
   if (typeof value === 'string') return `\`${value}\` (string)`;
   if (typeof value === 'object') return value === null ? '`null`' : `\`${Object.prototype.toString.call(value).slice(8, -1)}\` (object)`;
   return `\`${String(value)}\` (${typeof value})`;
 }
 
-function invalid(message: string): HotError {
+/** @internal Shared with the fleet layer's option checks. */
+export function invalid(message: string): HotError {
   return new HotError('ERR_HOT_INVALID_OPTION', message);
 }
 
-function assertObject(value: unknown, name: string): void {
+/** @internal Shared with the fleet layer's option checks. */
+export function assertObject(value: unknown, name: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid(`Expected \`${name}\` to be an object, got ${got(value)}`);
   }
 }
 
-function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string): void {
+/** @internal Shared with the fleet layer's option checks. */
+export function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string): void {
   for (const key of Object.keys(value)) {
     if (!known.has(key)) {
       throw invalid(`Unknown ${what} \`${key}\`; expected one of ${[...known].map((k) => `\`${k}\``).join(', ')}`);
@@ -244,13 +259,15 @@ function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string
   }
 }
 
-function assertInteger(value: unknown, name: string, min: number): void {
+/** @internal Shared with the fleet layer's option checks. */
+export function assertInteger(value: unknown, name: string, min: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw invalid(`Expected \`${name}\` to be an integer >= ${min}, got ${got(value)}`);
   }
 }
 
-function assertTimeout(value: unknown, name: string, allowInfinity: boolean): void {
+/** @internal Shared with the fleet layer's option checks. */
+export function assertTimeout(value: unknown, name: string, allowInfinity: boolean): void {
   const ok = typeof value === 'number' && value > 0 && (Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY));
   if (!ok) {
     throw invalid(`Expected \`${name}\` to be a ${allowInfinity ? 'number > 0 (or Infinity)' : 'finite number > 0'}, got ${got(value)}`);
