@@ -43,6 +43,12 @@ export interface ModuleOptions<Api = unknown> {
    */
   drainTimeout?: number;
   /**
+   * Milliseconds `hotDispose()` has, in every worker of a version that ends, before the
+   * workers are terminated anyway; a throw or timeout is reported as the event's `disposeError`.
+   * @default 5_000
+   */
+  disposeTimeout?: number;
+  /**
    * V8 heap limits for every worker (Node's `ResourceLimits`). A worker that exceeds them
    * dies; its calls reject `ERR_HOT_WORKER_EXIT`.
    * @default undefined (Node's defaults)
@@ -122,6 +128,7 @@ export interface ResolvedModuleOptions {
   readonly callTimeout: number;
   readonly loadTimeout: number;
   readonly drainTimeout: number;
+  readonly disposeTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly keepVersions: number;
   readonly verify: ((api: never) => unknown) | undefined;
@@ -134,6 +141,7 @@ const moduleKeys = new Set([
   'callTimeout',
   'loadTimeout',
   'drainTimeout',
+  'disposeTimeout',
   'resourceLimits',
   'keepVersions',
   'verify',
@@ -162,6 +170,8 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
   assertTimeout(loadTimeout, 'loadTimeout', false);
   const drainTimeout = options.drainTimeout ?? 30_000;
   assertTimeout(drainTimeout, 'drainTimeout', true);
+  const disposeTimeout = options.disposeTimeout ?? 5_000;
+  assertTimeout(disposeTimeout, 'disposeTimeout', true);
   const keepVersions = options.keepVersions ?? 5;
   assertInteger(keepVersions, 'keepVersions', 1);
   if (options.resourceLimits !== undefined) assertObject(options.resourceLimits, 'resourceLimits');
@@ -174,6 +184,7 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
     callTimeout,
     loadTimeout,
     drainTimeout,
+    disposeTimeout,
     resourceLimits: options.resourceLimits,
     keepVersions,
     verify: options.verify,
