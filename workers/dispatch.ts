@@ -21,6 +21,7 @@ import {
   serializeError,
   type WorkerData,
 } from '../src/protocol.js';
+import { importBundle } from './bundle.js';
 import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
 
 // Stack traces from the bundle point at the user's own .ts lines (the bundle has an inline map).
@@ -28,15 +29,13 @@ process.setSourceMapsEnabled(true);
 
 type Exported = (...args: unknown[]) => unknown;
 
-const { bundle } = workerData as WorkerData;
-
 /** The module's exported functions by name; empty until the import settles. */
 const functions = new Map<string, Exported>();
 let loadFault: Fault | undefined;
 /** True once the import has settled, whether it loaded or failed. */
 let settled = false;
 
-const loading = import(bundle)
+const loading = importBundle(workerData as WorkerData)
   .then(async (namespace: Record<string, unknown>) => {
     for (const [name, value] of Object.entries(namespace)) {
       if (takeHook(name, value)) continue;
