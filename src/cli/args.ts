@@ -63,9 +63,21 @@ export function integer(values: Parsed['values'], name: string, min: number, max
   return value;
 }
 
-/** A milliseconds option (> 0). */
+/**
+ * The longest delay a Node timer takes, 2³¹−1 ms (about 24.8 days): a longer one fires at
+ * once (with a TimeoutOverflowWarning). Every milliseconds option is capped here, in one place.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A milliseconds option (> 0, at most {@link MAX_TIMER_MS}). */
 export function milliseconds(values: Parsed['values'], name: string): number | undefined {
-  return integer(values, name, 1);
+  return integer(values, name, 1, MAX_TIMER_MS);
+}
+
+/** A milliseconds limit where `0` means none (`Infinity`). */
+export function limitMs(values: Parsed['values'], name: string): number | undefined {
+  const value = integer(values, name, 0, MAX_TIMER_MS);
+  return value === 0 ? Number.POSITIVE_INFINITY : value;
 }
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
