@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { Artifact } from './build.js';
+import { type Artifact, bundleSource } from './build.js';
 import { type Deadline, deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
@@ -116,9 +116,13 @@ export class Generation {
    * when `signal` aborts first.
    */
   static async start(artifact: Artifact, version: VersionInfo, settings: GenerationSettings, signal?: AbortSignal): Promise<Generation> {
+    const source = await bundleSource(artifact);
+    // The load timeout counts from here: piscina starts minThreads workers synchronously in its
+    // constructor, and that time is part of loading (a huge count must not escape the limit).
+    const loadStarted = performance.now();
     const pool = new Piscina({
       filename: dispatchFile,
-      workerData: { bundle: artifact.url } satisfies WorkerData,
+      workerData: { bundle: artifact.url, source } satisfies WorkerData,
       minThreads: settings.minThreads,
       maxThreads: settings.maxThreads,
       idleTimeout: IDLE_TIMEOUT_MS,
@@ -146,7 +150,7 @@ export class Generation {
       else dying.once('exit', report);
     });
     try {
-      generation.#functions = await generation.#proveLoaded(settings, signal);
+      generation.#functions = await generation.#proveLoaded(settings, loadStarted, signal);
       await generation.#proveAnswers(settings.loadTimeout, signal);
     } catch (error) {
       await generation.destroy('load failed');
@@ -274,7 +278,7 @@ export class Generation {
     return this.#ending;
   }
 
-  #proveLoaded(settings: GenerationSettings, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
+  #proveLoaded(settings: GenerationSettings, started: number, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
     const pool = this.#pool;
     const { id } = this.version;
     return new Promise((resolve, reject) => {
@@ -325,7 +329,7 @@ export class Generation {
         thread.once('exit', onExit);
       };
       const onAbort = () => finish(signal?.reason);
-      const timer = setTimeout(() => {
+      const onTimeout = () => {
         finish(
           new HotError(
             'ERR_HOT_LOAD',
@@ -333,7 +337,11 @@ export class Generation {
             { version: id },
           ),
         );
-      }, settings.loadTimeout);
+      };
+      // Infinity means no limit (a timer would fire at once); a finite limit is <= 2^31-1 (options.ts).
+      const timer = Number.isFinite(settings.loadTimeout)
+        ? setTimeout(onTimeout, Math.max(0, settings.loadTimeout - (performance.now() - started)))
+        : undefined;
       pool.on('message', onMessage);
       pool.on('workerCreate', onWorkerCreate);
       if (signal?.aborted) onAbort();

@@ -13,6 +13,7 @@ import {
   type CallOptions,
   type ResolvedModuleOptions,
   type UpgradeOptions,
+  validateArgs,
   validateCallOptions,
   validateUpgradeOptions,
 } from './options.js';
@@ -185,6 +186,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    */
   run<K extends FunctionName<M>>(name: K, args: ArgsOf<M, K>, options: CallOptions = {}): Promise<ResultOf<M, K>> {
     try {
+      validateArgs(args, String(name));
       validateCallOptions(options);
     } catch (error) {
       return Promise.reject(error);

@@ -7,6 +7,11 @@
 export interface WorkerData {
   /** File URL of the content-hashed bundle the worker imports. */
   readonly bundle: string;
+  /**
+   * The bundle's bytes: a worker whose bundle file has gone (the cache directory deleted while
+   * serving) writes it back from these before importing (see `workers/bundle.ts`).
+   */
+  readonly source?: SharedArrayBuffer | undefined;
 }
 
 /** One call: the exported function's name and its arguments. */

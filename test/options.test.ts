@@ -8,7 +8,7 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
   ['threads with minThreads', { threads: 2, minThreads: 1 }, /either `threads` or `minThreads`/],
   ['maxThreads below minThreads', { minThreads: 3, maxThreads: 2 }, /`maxThreads` \(2\) to be >= `minThreads` \(3\)/],
   ['callTimeout negative', { callTimeout: -1 }, /Expected `callTimeout` to be a number > 0/],
-  ['loadTimeout infinite', { loadTimeout: Number.POSITIVE_INFINITY }, /Expected `loadTimeout` to be a finite number > 0/],
+  ['loadTimeout zero', { loadTimeout: 0 }, /Expected `loadTimeout` to be a number > 0/],
   ['drainTimeout NaN', { drainTimeout: Number.NaN }, /Expected `drainTimeout`/],
   ['keepVersions 0', { keepVersions: 0 }, /Expected `keepVersions` to be an integer >= 1/],
   ['verify not a function', { verify: true }, /Expected `verify` to be a function/],

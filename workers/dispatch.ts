@@ -21,13 +21,12 @@ import {
   serializeError,
   type WorkerData,
 } from '../src/protocol.js';
+import { importBundle } from './bundle.js';
 
 // Stack traces from the bundle point at the user's own .ts lines (the bundle has an inline map).
 process.setSourceMapsEnabled(true);
 
 type Exported = (...args: unknown[]) => unknown;
-
-const { bundle } = workerData as WorkerData;
 
 /** The module's exported functions by name; empty until the import settles. */
 const functions = new Map<string, Exported>();
@@ -35,7 +34,7 @@ let loadFault: Fault | undefined;
 /** True once the import has settled, whether it loaded or failed. */
 let settled = false;
 
-const loading = import(bundle).then(
+const loading = importBundle(workerData as WorkerData).then(
   (namespace: Record<string, unknown>) => {
     for (const [name, value] of Object.entries(namespace)) {
       if (typeof value === 'function') functions.set(name, value as Exported);
