@@ -18,7 +18,7 @@ interface Status {
 
 /** An admin request as a client would send it: a body goes as `application/json`. */
 async function admin(url: string, action: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const json = init.body === undefined ? {} : { 'content-type': 'application/json' };
+  const json: Record<string, string> = init.body === undefined ? {} : { 'content-type': 'application/json' };
   const response = await fetch(`${url}/_hot/${action}`, {
     method: action === 'status' ? 'GET' : 'POST',
     ...init,

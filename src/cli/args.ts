@@ -3,6 +3,7 @@
  * errors, and the value checks every command shares.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { MAX_TIMEOUT_MS } from '../options.js';
 
 /** A mistake on the command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -63,20 +64,14 @@ export function integer(values: Parsed['values'], name: string, min: number, max
   return value;
 }
 
-/**
- * The longest delay a Node timer takes, 2³¹−1 ms (about 24.8 days): a longer one fires at
- * once (with a TimeoutOverflowWarning). Every milliseconds option is capped here, in one place.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A milliseconds option (> 0, at most {@link MAX_TIMER_MS}). */
+/** A milliseconds option (> 0, at most the library's {@link MAX_TIMEOUT_MS}, Node's longest timer). */
 export function milliseconds(values: Parsed['values'], name: string): number | undefined {
-  return integer(values, name, 1, MAX_TIMER_MS);
+  return integer(values, name, 1, MAX_TIMEOUT_MS);
 }
 
 /** A milliseconds limit where `0` means none (`Infinity`). */
 export function limitMs(values: Parsed['values'], name: string): number | undefined {
-  const value = integer(values, name, 0, MAX_TIMER_MS);
+  const value = integer(values, name, 0, MAX_TIMEOUT_MS);
   return value === 0 ? Number.POSITIVE_INFINITY : value;
 }
 
