@@ -170,6 +170,14 @@ export class Generation {
     return this.#inFlight;
   }
 
+  /**
+   * Runs a hotworker-internal task (a hook) on the pool, outside the call count: callers never
+   * see it. `signal` ends it (and terminates its worker) at its deadline.
+   */
+  runInternal(task: CallTask, signal: AbortSignal): Promise<unknown> {
+    return this.#pool.run(task, { signal });
+  }
+
   /** Thread ids of the workers alive in this generation's pool. */
   get threadIds(): number[] {
     return this.#pool.threads.map((worker) => worker.threadId);
@@ -240,15 +248,16 @@ export class Generation {
   /**
    * Ends the generation gracefully: waits until every accepted call has settled (at most
    * `timeoutMs`), then terminates every worker. Calls still running at the deadline reject
-   * `ERR_HOT_WORKER_EXIT`. The caller has already stopped routing new calls here.
+   * `ERR_HOT_WORKER_EXIT`. The caller has already stopped routing new calls here. `beforeEnd`
+   * runs once the pool is idle, before its workers are terminated (never after a kill).
    * Idempotent: later calls share the first drain.
    */
-  drain(timeoutMs: number): Promise<DrainResult> {
-    this.#draining ??= this.#drain(timeoutMs);
+  drain(timeoutMs: number, beforeEnd?: () => Promise<void>): Promise<DrainResult> {
+    this.#draining ??= this.#drain(timeoutMs, beforeEnd);
     return this.#draining;
   }
 
-  async #drain(timeoutMs: number): Promise<DrainResult> {
+  async #drain(timeoutMs: number, beforeEnd: (() => Promise<void>) | undefined): Promise<DrainResult> {
     const started = performance.now();
     const accepted = this.#inFlight;
     if (accepted > 0 && this.#ending === undefined) {
@@ -261,6 +270,8 @@ export class Generation {
       this.#onIdle = undefined;
     }
     const killed = this.#inFlight;
+    // Only an idle pool runs its clean-up (hotDispose): a busy worker would never take it.
+    if (beforeEnd !== undefined && killed === 0 && this.#ending === undefined) await beforeEnd();
     await this.destroy(killed > 0 ? `killed after drainTimeout (${timeoutMs} ms)` : 'drained');
     return {
       drained: accepted - killed,
