@@ -3,6 +3,7 @@
  * errors, and the value checks every command shares.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { MAX_TIMEOUT_MS } from '../options.js';
 import { didYouMean } from './suggest.js';
 
 /** A mistake on the command line: printed as one line, exit code 2. */
@@ -78,8 +79,14 @@ export function integerValue(min: number, max = Number.MAX_SAFE_INTEGER): ValueR
   };
 }
 
-/** Milliseconds (an integer > 0). */
-export const millisecondsValue: ValueReader<number> = integerValue(1);
+/** Milliseconds: an integer > 0, at most the library's {@link MAX_TIMEOUT_MS} (Node's longest timer). */
+export const millisecondsValue: ValueReader<number> = integerValue(1, MAX_TIMEOUT_MS);
+
+/** A milliseconds limit where `0` means none (`Infinity`). */
+export const limitMsValue: ValueReader<number> = (raw, label) => {
+  const value = integerValue(0, MAX_TIMEOUT_MS)(raw, label);
+  return value === 0 ? Number.POSITIVE_INFINITY : value;
+};
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
 
@@ -111,9 +118,10 @@ export function integer(values: Parsed['values'], name: string, min: number, max
   return raw === undefined ? undefined : integerValue(min, max)(raw, `--${name}`);
 }
 
-/** A milliseconds option (> 0). */
+/** A milliseconds option (> 0, at most {@link MAX_TIMEOUT_MS}). */
 export function milliseconds(values: Parsed['values'], name: string): number | undefined {
-  return integer(values, name, 1);
+  const raw = values[name];
+  return raw === undefined ? undefined : millisecondsValue(raw, `--${name}`);
 }
 
 /** A string option, or undefined. */

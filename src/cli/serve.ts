@@ -2,12 +2,54 @@
  * `hotworker serve <module>`: the module's exported functions over HTTP, upgraded on SIGHUP,
  * through the admin API, or (with --watch) when a source file changes.
  */
+import type { ResourceLimits } from 'node:worker_threads';
+import { normalizeOrigin, validateAdminToken } from '../serve/access.js';
 import { createLogger } from '../serve/log.js';
 import type { HotServer } from '../serve/server.js';
-import { booleanValue, bytesValue, integerValue, millisecondsValue, textValue, UsageError } from './args.js';
+import {
+  booleanValue,
+  bytesValue,
+  integerValue,
+  limitMsValue,
+  millisecondsValue,
+  textValue,
+  UsageError,
+  type ValueReader,
+} from './args.js';
 import type { Command } from './command.js';
 import { CONFIG_FILE, loadConfig } from './config.js';
 import { type FlagTable, flagHelp, flagOf, parseFlags } from './flags.js';
+
+/** An admin token, checked before anything loads. */
+function adminTokenValue(raw: unknown, label: string): string {
+  const token = textValue(raw, label);
+  try {
+    validateAdminToken(token, label);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return token;
+}
+
+/** Host names or addresses, optionally with :port: comma-separated on the command line, an array in the config file. */
+function allowHostsValue(raw: unknown, label: string): string[] {
+  const hosts = Array.isArray(raw) ? raw : textValue(raw, label).split(',');
+  return hosts.map((host) => {
+    const name = typeof host === 'string' ? host.trim() : '';
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(name)) {
+      throw new UsageError(`${label} takes host names or addresses, optionally with :port, comma-separated; got '${String(host)}'`);
+    }
+    return name;
+  });
+}
+
+const corsValue: ValueReader<string> = (raw, label) => {
+  try {
+    return normalizeOrigin(textValue(raw, label));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+};
 
 /**
  * Every flag of `serve`. Its `option` is also its key in hotworker.config.json, and the name
@@ -44,8 +86,8 @@ export const serveFlags: FlagTable = [
     flag: 'call-timeout',
     option: 'callTimeout',
     arg: '<ms>',
-    read: millisecondsValue,
-    help: 'a call running longer is stopped and answered 504 (default: none)',
+    read: limitMsValue,
+    help: 'a call running longer is stopped and answered 504; 0 for none (default: 30000)',
   },
   {
     flag: 'load-timeout',
@@ -79,8 +121,36 @@ export const serveFlags: FlagTable = [
     flag: 'admin-token',
     option: 'adminToken',
     arg: '<token>',
-    read: textValue,
-    help: 'require "Authorization: Bearer <token>" on /_hot/*; needed to use them on a\nnon-loopback --host (default: $HOTWORKER_ADMIN_TOKEN)',
+    read: adminTokenValue,
+    help: 'require "Authorization: Bearer <token>" on /_hot/*; needed to use them on a\nnon-loopback --host; 16+ characters, no spaces (default: $HOTWORKER_ADMIN_TOKEN,\nwhich keeps it out of ps)',
+  },
+  {
+    flag: 'allow-host',
+    option: 'allowHosts',
+    arg: '<names>',
+    read: allowHostsValue,
+    help: 'more Host headers to answer, comma-separated, e.g. api.example,10.0.0.5:3000\n(default: the address served and localhost, 127.0.0.1, [::1] with the port)',
+  },
+  {
+    flag: 'cors',
+    option: 'cors',
+    arg: '<origin>',
+    read: corsValue,
+    help: 'let pages of this one origin call /call/* from a browser (default: none)',
+  },
+  {
+    flag: 'max-old-space-mb',
+    option: 'maxOldSpaceMb',
+    arg: '<n>',
+    read: integerValue(16, 1024 * 1024),
+    help: "heap cap of each worker; one over it is replaced (default: Node's)",
+  },
+  {
+    flag: 'max-young-gen-mb',
+    option: 'maxYoungGenMb',
+    arg: '<n>',
+    read: integerValue(1, 1024 * 1024),
+    help: "young-generation cap of each worker (default: Node's)",
   },
   { flag: 'json-logs', option: 'jsonLogs', switch: true, read: booleanValue, help: 'log one JSON object per line instead of text' },
   {
@@ -133,6 +203,14 @@ Example:
   hotworker serve examples/clock/clock.ts --watch
   curl -X POST localhost:3000/call/now`;
 
+function resourceLimits(old: number | undefined, young: number | undefined): ResourceLimits | undefined {
+  if (old === undefined && young === undefined) return undefined;
+  return {
+    ...(old === undefined ? {} : { maxOldGenerationSizeMb: old }),
+    ...(young === undefined ? {} : { maxYoungGenerationSizeMb: young }),
+  };
+}
+
 /** How the library's options are named to a `serve` user: by their flags. */
 const flagNames: Readonly<Record<string, string>> = Object.fromEntries(
   serveFlags.flatMap((flag) => {
@@ -166,11 +244,16 @@ export const serve: Command = {
       host: (given.host as string | undefined) ?? '127.0.0.1',
       threads: given.threads as number | undefined,
       callTimeout: given.callTimeout as number | undefined,
+      allowHosts: given.allowHosts as string[] | undefined,
+      cors: given.cors as string | undefined,
+      resourceLimits: resourceLimits(given.maxOldSpaceMb as number | undefined, given.maxYoungGenMb as number | undefined),
       loadTimeout: given.loadTimeout as number | undefined,
       drainTimeout: given.drainTimeout as number | undefined,
       allowBreaking: given.allowBreaking === true,
       maxBody: given.maxBody as number | undefined,
-      adminToken: (given.adminToken as string | undefined) ?? (process.env.HOTWORKER_ADMIN_TOKEN || undefined),
+      adminToken:
+        (given.adminToken as string | undefined) ??
+        (process.env.HOTWORKER_ADMIN_TOKEN ? adminTokenValue(process.env.HOTWORKER_ADMIN_TOKEN, 'HOTWORKER_ADMIN_TOKEN') : undefined),
       exposeStack: given.exposeStack === true,
       watch: given.watch === true,
       shutdownTimeout: given.shutdownTimeout as number | undefined,
