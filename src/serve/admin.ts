@@ -8,6 +8,8 @@ import { isIP } from 'node:net';
 import { HotError, type UpgradeOptions, type VersionInfo } from '../index.js';
 import { BodyError, readBody } from './body.js';
 import { summarizeFailure } from './failure.js';
+import type { LiveFeed } from './live.js';
+import { sendPage } from './page.js';
 import { sendError, sendJson, sendMethodNotAllowed } from './reply.js';
 import { versionJson } from './versions.js';
 
@@ -37,6 +39,8 @@ export interface AdminContext {
   status(): unknown;
   upgrade(trigger: string, options: UpgradeOptions): Promise<Transition>;
   rollback(trigger: string): Promise<Transition>;
+  /** The status page's event stream. */
+  readonly live: LiveFeed;
 }
 
 /** Decides admin access from the host the server listens on and the token, if any. */
@@ -63,8 +67,18 @@ export async function handleAdmin(
   response: ServerResponse,
   action: string,
 ): Promise<void> {
+  if (action === '' || action.startsWith('assets/')) {
+    // The page and its assets hold no data and no secret: they load without the token (the
+    // page then asks for it), except where the admin API is disabled altogether.
+    if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
+    if (context.access.mode === 'refused') return void authorized(context.access, request, response);
+    return sendPage(response, context.access, action.slice('assets/'.length));
+  }
   if (!authorized(context.access, request, response)) return;
   switch (action) {
+    case 'events':
+      if (request.method !== 'GET') return sendMethodNotAllowed(response, request.method, 'GET');
+      return context.live.connect(request, response);
     case 'status':
       if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
       return sendJson(response, 200, context.status());

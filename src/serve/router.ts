@@ -35,6 +35,8 @@ export async function route(context: RouterContext, request: IncomingMessage, re
         return;
       }
       await handleCall(context, request, response, fn);
+    } else if (path === '/_hot') {
+      response.writeHead(308, { location: '/_hot/', 'content-length': 0 }).end();
     } else if (path.startsWith('/_hot/')) {
       await handleAdmin(context, request, response, path.slice('/_hot/'.length));
     } else if (path === '/metrics') {
