@@ -1,6 +1,9 @@
 // Who may use the status page: with an admin token the page shows nothing until the token is
 // given (kept in the tab, sent as a header); a page of another origin can neither frame it nor
 // drive its actions.
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { collectErrors, skipWithoutBrowser, useBrowser } from './support/browser.js';
 import { startServe } from './support/serve.js';
@@ -62,5 +65,31 @@ describe.skipIf(skipWithoutBrowser())('status page access', () => {
     await page.locator('#token').press('Enter');
     await page.locator('#login-error', { hasText: 'refused' }).waitFor({ timeout: SHOWS_WITHIN_MS });
     await expect(page.locator('#dashboard').isHidden()).resolves.toBe(true);
+  });
+
+  it('cannot be framed or driven by a page of another origin', async () => {
+    const { ws, server, page } = await serve();
+    // The attacker's page, on another port of the same machine: another origin.
+    const target = server.url;
+    const attacker = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end(`<!doctype html><iframe id="framed" src="${target}/_hot/"></iframe>
+<script>
+  fetch('${target}/_hot/upgrade', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: '{"restart":true}' })
+    .finally(() => { document.title = 'sent'; });
+</script>`);
+    });
+    attacker.listen(0, '127.0.0.1');
+    await once(attacker, 'listening');
+    ws.defer(() => new Promise((resolve) => attacker.close(resolve)));
+    await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
+    await page.waitForFunction(() => document.title === 'sent', undefined, { timeout: SHOWS_WITHIN_MS });
+
+    const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
+    // frame-ancestors 'none': the browser shows an error page in place of the status page.
+    expect(await frame?.locator('#upgrade-button').count()).toBe(0);
+    const status = (await (await fetch(`${server.url}/_hot/status`)).json()) as { version: { id: number }; upgrades: { done: number } };
+    expect(status.upgrades.done).toBe(0);
+    expect(status.version.id).toBe(1);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import type { AdminAccess } from './admin.js';
+import type { AdminAccess } from './access.js';
 import { sendError } from './reply.js';
 
 /** The page's files, beside this module (copied into dist by the build). */
