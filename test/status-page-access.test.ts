@@ -83,7 +83,7 @@ describe.skipIf(skipWithoutBrowser())('status page access', () => {
     await once(attacker, 'listening');
     ws.defer(() => new Promise((resolve) => attacker.close(resolve)));
     await page.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => document.title === 'sent', undefined, { timeout: SHOWS_WITHIN_MS });
+    await page.waitForFunction("document.title === 'sent'", undefined, { timeout: SHOWS_WITHIN_MS });
 
     const frame = page.frames().find((candidate) => candidate !== page.mainFrame());
     // frame-ancestors 'none': the browser shows an error page in place of the status page.
