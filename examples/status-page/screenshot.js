@@ -19,7 +19,10 @@ const dir = mkdtempSync(join(tmpdir(), 'hotworker-shot-'));
 const entry = join(dir, 'clock.ts');
 copyFileSync(new URL('../clock/clock.ts', import.meta.url), entry);
 
-const server = spawn(process.execPath, [cli, 'serve', 'clock.ts', '--watch', '--port', '0'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [cli, 'serve', 'clock.ts', '--watch', '--port', '0'], {
+  cwd: dir,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const url = await new Promise((resolve, reject) => {
   let text = '';
   server.stdout.setEncoding('utf8').on('data', (chunk) => {
@@ -34,7 +37,11 @@ const url = await new Promise((resolve, reject) => {
 // Steady load: 8 callers in a loop until the picture is taken.
 let loading = true;
 const callers = Array.from({ length: 8 }, async () => {
-  while (loading) await fetch(`${url}/call/now`, { method: 'POST' }).then((r) => r.arrayBuffer(), () => undefined);
+  while (loading)
+    await fetch(`${url}/call/now`, { method: 'POST' }).then(
+      (r) => r.arrayBuffer(),
+      () => undefined,
+    );
 });
 
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
@@ -44,6 +51,7 @@ try {
   await page.locator('#serving-version', { hasText: /^v1$/ }).waitFor();
   const edit = (text) => writeFileSync(entry, readFileSync(entry, 'utf8').replace(/return .*;/, `return ${text};`));
   await page.waitForTimeout(8_000);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the text written into the module is a template literal
   edit("`Current time: ${new Date().toISOString().replace('T', ' ').slice(0, 19)}`");
   await page.locator('#serving-version', { hasText: /^v2$/ }).waitFor();
   await page.waitForTimeout(8_000);
