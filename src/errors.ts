@@ -27,8 +27,19 @@ export const HotErrorCodes = {
   ERR_HOT_ROLLOUT_BUSY: 'ERR_HOT_ROLLOUT_BUSY',
   /** A fleet rollout stopped (a node could not load the version, or the canary failed too many jobs) and the fleet was moved back. */
   ERR_HOT_ROLLOUT_FAILED: 'ERR_HOT_ROLLOUT_FAILED',
+  /** `hotExport()` or `hotImport()` threw or did not settle within `loadTimeout`; the old version keeps serving. */
+  ERR_HOT_STATE: 'ERR_HOT_STATE',
+  /** `hotDispose()` threw or outlived `disposeTimeout` in an ending version. Reported in the event as `disposeError`, never thrown. */
+  ERR_HOT_DISPOSE: 'ERR_HOT_DISPOSE',
   /** An option has the wrong type or value, or is unknown. */
   ERR_HOT_INVALID_OPTION: 'ERR_HOT_INVALID_OPTION',
+  /**
+   * A callback passed to a call was invoked in the worker after that call settled (raised in
+   * the worker, where the late invocation rejects with it).
+   */
+  ERR_HOT_CALLBACK_SETTLED: 'ERR_HOT_CALLBACK_SETTLED',
+  /** A generator function was called with `call()`/`api` (read it with `stream()`), or a plain function with `stream()`. */
+  ERR_HOT_CALL_KIND: 'ERR_HOT_CALL_KIND',
 } as const;
 
 /** The union of every {@link HotError} code. */
@@ -52,6 +63,12 @@ export interface HotErrorDetails {
   path?: string;
   /** The worker's exit code, when it exited (`ERR_HOT_WORKER_EXIT`, `ERR_HOT_LOAD`). */
   exitCode?: number;
+  /**
+   * The option the message's advice names, written in it as `` `loadTimeout` `` (or
+   * `` `allowBreaking: true` `` for a switch). A front end that sets options under other
+   * names (the CLI's `--load-timeout`) rewords the advice from this, not from the text.
+   */
+  option?: string;
 }
 
 /**
@@ -67,6 +84,7 @@ export class HotError extends Error {
   declare readonly missing?: string[];
   declare readonly path?: string;
   declare readonly exitCode?: number;
+  declare readonly option?: string;
 
   constructor(code: HotErrorCode, message: string, details: HotErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -76,6 +94,7 @@ export class HotError extends Error {
     if (details.missing !== undefined) this.missing = details.missing;
     if (details.path !== undefined) this.path = details.path;
     if (details.exitCode !== undefined) this.exitCode = details.exitCode;
+    if (details.option !== undefined) this.option = details.option;
   }
 
   /** True for any hotworker error, from any copy of the package. */

@@ -2,7 +2,7 @@
  * hotworker: host modules in worker-thread pools and upgrade them while they serve.
  * This file is the public surface only.
  */
-export type { ArgsOf, FunctionName, HotApi, ResultOf, UntypedModule } from './api.js';
+export type { ArgsOf, CallerCallback, FunctionName, GeneratorName, HotApi, ResultOf, UntypedModule, YieldOf } from './api.js';
 export type { Artifact } from './build.js';
 export { artifactFromBundle, buildArtifact } from './build.js';
 export { HotError, type HotErrorCode, HotErrorCodes, type HotErrorDetails } from './errors.js';
@@ -10,3 +10,4 @@ export type { DrainResult, VersionInfo } from './generation.js';
 export { HotHost, type HotOptions, hot } from './host.js';
 export { type CrashEvent, HotModule, type HotModuleEvents, type UpgradeEvent } from './hot-module.js';
 export type { CallOptions, HostOptions, ModuleOptions, UpgradeOptions } from './options.js';
+export { MAX_TIMEOUT_MS, THREADS_PER_CORE_LIMIT } from './options.js';

@@ -39,7 +39,7 @@ export function validateNodeOptions(options: NodeOptions): void {
     if (options[key] !== undefined) assertInteger(options[key], key, 1);
   }
   for (const key of ['heartbeatInterval', 'drainTimeout', 'lockDuration', 'stalledInterval'] as const) {
-    if (options[key] !== undefined) assertTimeout(options[key], key, false);
+    if (options[key] !== undefined) assertFiniteTimeout(options[key], key);
   }
   if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
     throw invalid(`Expected \`id\` to be a non-empty string, got ${got(options.id)}`);
@@ -53,7 +53,7 @@ export function validateRolloutOptions(options: RolloutOptions): void {
   assertCommon(options);
   if (options.canaryNodes !== undefined) assertInteger(options.canaryNodes, 'canaryNodes', 0);
   if (options.canaryJobs !== undefined) assertInteger(options.canaryJobs, 'canaryJobs', 0);
-  if (options.timeout !== undefined) assertTimeout(options.timeout, 'timeout', false);
+  if (options.timeout !== undefined) assertFiniteTimeout(options.timeout, 'timeout');
   const rate = options.maxErrorRate;
   if (rate !== undefined && (typeof rate !== 'number' || !(rate >= 0 && rate <= 1))) {
     throw invalid(`Expected \`maxErrorRate\` to be a number from 0 to 1, got ${got(rate)}`);
@@ -76,4 +76,10 @@ function assertCommon(options: { module?: unknown; redis?: unknown; queue?: unkn
   if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) {
     throw invalid(`Expected \`cacheDir\` to be a directory path, got ${got(options.cacheDir)}`);
   }
+}
+
+/** A timer's milliseconds: the library's timeout check, without `Infinity` (these become intervals and deadlines). */
+function assertFiniteTimeout(value: unknown, name: string): void {
+  assertTimeout(value, name);
+  if (value === Number.POSITIVE_INFINITY) throw invalid(`Expected \`${name}\` to be a finite number of milliseconds, got ${got(value)}`);
 }

@@ -1,7 +1,11 @@
 /**
  * The options of `hotworker serve` as the server takes them, and the errors it starts with.
  */
+import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from './log.js';
+
+/** `serve`'s call timeout when none is given: a stuck call is bounded even when its client waits. */
+export const DEFAULT_CALL_TIMEOUT = 30_000;
 
 /** Options of `HotServer.start()`. Only `entry` is required. */
 export interface ServeOptions {
@@ -23,10 +27,16 @@ export interface ServeOptions {
    */
   threads?: number;
   /**
-   * Milliseconds a call may run before its worker is replaced and the request answered 504.
-   * @default Infinity (no limit)
+   * Milliseconds a call may run before its worker is replaced and the request answered 504;
+   * `0` or `Infinity` for no limit. (The library's own default stays `Infinity`.)
+   * @default 30_000
    */
   callTimeout?: number;
+  /**
+   * Milliseconds every worker of a new version has to load and answer; slower fails the upgrade.
+   * @default 10_000
+   */
+  loadTimeout?: number;
   /**
    * Milliseconds an old version has to finish its calls after an upgrade before its workers are terminated.
    * @default 30_000
@@ -38,11 +48,30 @@ export interface ServeOptions {
    */
   maxBody?: number;
   /**
-   * Bearer token the admin routes (`/_hot/...`) require. Without one they are open on a
-   * loopback host and refused on any other.
+   * Bearer token the admin routes (`/_hot/...`) require: at least 16 characters, no
+   * whitespace. Without one they are open on a loopback host and refused on any other.
    * @default undefined
    */
   adminToken?: string;
+  /**
+   * `Host` header values accepted besides the address served and the loopback names
+   * (`localhost`, `127.0.0.1`, `[::1]`, with the port): `name` (any port) or `name:port`.
+   * Any other `Host` is answered 403, which defeats DNS rebinding.
+   * @default []
+   */
+  allowHosts?: readonly string[];
+  /**
+   * The one foreign origin (`https://app.example`) whose pages may call `/call/*` from a
+   * browser; CORS answers and preflights are sent for it. Other origins are answered 403.
+   * @default undefined (no cross-origin calls)
+   */
+  cors?: string;
+  /**
+   * V8 heap limits of every worker, e.g. `{ maxOldGenerationSizeMb: 256 }`. A worker over
+   * them dies and is replaced; its call answers 500 `ERR_HOT_WORKER_EXIT`.
+   * @default undefined (Node's defaults)
+   */
+  resourceLimits?: ResourceLimits;
   /**
    * Put the function's stack trace in 500 answers (for development; it shows file paths).
    * @default false
@@ -53,6 +82,12 @@ export interface ServeOptions {
    * @default false
    */
   watch?: boolean;
+  /**
+   * Upgrades started by watch mode go ahead even when the new version drops exports the
+   * current one has (an admin upgrade asks for it itself).
+   * @default false
+   */
+  allowBreaking?: boolean;
   /**
    * Quiet time in watch mode after the last change before upgrading, in milliseconds.
    * @default 100
@@ -68,6 +103,13 @@ export interface ServeOptions {
    * @default '.hotworker'
    */
   cacheDir?: string;
+  /**
+   * How advice in error messages names the library's options, for readers who set them some
+   * other way: the CLI passes `{ loadTimeout: '--load-timeout', … }`. Options not listed keep
+   * their library name.
+   * @default {} (library names)
+   */
+  optionNames?: Readonly<Record<string, string>>;
   /**
    * Where events are logged, one line each.
    * @default a human-text logger on stdout

@@ -5,27 +5,43 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
-import { type AdminAccess, adminAccess, type Transition } from './admin.js';
+import { type AccessPolicy, accessPolicy } from './access.js';
+import { Activity } from './activity.js';
+import type { Transition } from './admin.js';
 import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
+import { LiveFeed } from './live.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
-import { type CloseResult, ServeError, type ServeOptions } from './options.js';
+import { OpenCalls } from './open-calls.js';
+import { type CloseResult, DEFAULT_CALL_TIMEOUT, ServeError, type ServeOptions } from './options.js';
 import { type RouterContext, route } from './router.js';
 import { CallStats } from './stats.js';
 import type { ServeStatus } from './status.js';
 import { versionJson, versionLabel, versionName } from './versions.js';
 import { InputWatcher } from './watch.js';
+import { duration, plural } from './words.js';
 
 export class HotServer implements RouterContext {
   readonly module: HotModule;
   readonly metrics: ServeMetrics;
   readonly stats = new CallStats();
+  /** Upgrades, rollbacks, failures and crashes, for the status document and the status page. */
+  readonly activity = new Activity();
+  /** The status page's live figures and events (`GET /_hot/events`). */
+  readonly live: LiveFeed;
   readonly logger: Logger;
-  readonly access: AdminAccess;
+  readonly access: AccessPolicy;
+  readonly openCalls = new OpenCalls();
   readonly maxBody: number;
   readonly exposeStack: boolean;
+  /** How advice in errors names the library's options (the CLI: by its flags). */
+  readonly optionNames: Readonly<Record<string, string>>;
   readonly #http: Server;
+  /** Watch-mode upgrades go ahead even when the new version drops exports. */
+  readonly #allowBreaking: boolean;
   readonly #shutdownTimeout: number;
+  /** The call timeout the module was opened with (`Infinity` for none). */
+  readonly #callTimeout: number;
   readonly #startedAt = Date.now();
   /** Answers not yet finished; shutdown waits until this is empty. */
   readonly #open = new Set<ServerResponse>();
@@ -35,19 +51,25 @@ export class HotServer implements RouterContext {
   #transitions: Promise<unknown> = Promise.resolve();
   /** What asked for the transition running now (`watch`, `admin`, `SIGHUP`). */
   #trigger = 'api';
+  /** True while an upgrade or rollback runs: a shutdown then cancels it rather than waiting for it. */
+  #transitionRunning = false;
   #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
   #lastFailure: (FailureSummary & { at: string; trigger: string }) | undefined;
   #closing: Promise<CloseResult> | undefined;
   #url = '';
 
-  private constructor(module: HotModule, options: ServeOptions, logger: Logger) {
+  private constructor(module: HotModule, options: ServeOptions, logger: Logger, access: AccessPolicy) {
     this.module = module;
     this.logger = logger;
     this.metrics = new ServeMetrics(module);
-    this.access = adminAccess(options.host ?? '127.0.0.1', options.adminToken);
+    this.access = access;
     this.maxBody = options.maxBody ?? 1024 * 1024;
     this.exposeStack = options.exposeStack === true;
+    this.optionNames = options.optionNames ?? {};
+    this.#allowBreaking = options.allowBreaking === true;
     this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.live = new LiveFeed(this);
+    this.#callTimeout = callTimeoutOf(options);
     this.#http = createServer((request, response) => this.#handle(request, response));
     // A client that sent `Expect: 100-continue` (curl does, for bodies over 1 MiB) waits for
     // the go-ahead: a body declared too large is refused before it is ever sent.
@@ -58,11 +80,13 @@ export class HotServer implements RouterContext {
     });
     module.on('upgrade', (event) => this.#logTransition('upgrade', event));
     module.on('rollback', (event) => this.#logTransition('rollback', event));
-    module.on('crash', ({ version, error }) =>
+    module.on('crash', (event) => {
+      const { version, error } = event;
+      this.activity.crash(event);
       logger.warn('crash', `a worker of ${versionName(version)} died and was replaced: ${error.message}`, {
         version: versionLabel(version),
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -72,15 +96,26 @@ export class HotServer implements RouterContext {
    */
   static async start(options: ServeOptions): Promise<HotServer> {
     const logger = options.logger ?? createLogger();
+    let port = 0;
+    // Checked before the module loads: a bad token or origin is refused at once.
+    const access = accessPolicy({
+      host: options.host ?? '127.0.0.1',
+      port: () => port,
+      allowHosts: options.allowHosts,
+      cors: options.cors,
+      adminToken: options.adminToken,
+    });
     const module = await hot(options.entry, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
-      ...(options.callTimeout === undefined ? {} : { callTimeout: options.callTimeout }),
+      callTimeout: callTimeoutOf(options),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+      ...(options.loadTimeout === undefined ? {} : { loadTimeout: options.loadTimeout }),
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     });
-    const server = new HotServer(module, options, logger);
+    const server = new HotServer(module, options, logger, access);
     try {
-      await server.#listen(options.port ?? 3000, options.host ?? '127.0.0.1');
+      port = await server.#listen(options.port ?? 3000, options.host ?? '127.0.0.1');
     } catch (error) {
       await module.close();
       throw error;
@@ -90,7 +125,7 @@ export class HotServer implements RouterContext {
       version: versionLabel(version),
       exports: version.exports,
     });
-    if (server.access.mode === 'refused') {
+    if (server.access.admin.mode === 'refused') {
       logger.warn('admin-disabled', `admin routes (/_hot/...) are refused on ${options.host}: pass --admin-token to enable them`);
     }
     if (options.watch === true) server.#startWatch(options.watchDebounce);
@@ -168,7 +203,9 @@ export class HotServer implements RouterContext {
       upgrades: { ...this.#counts.upgrades },
       rollbacks: { ...this.#counts.rollbacks },
       lastFailure: this.#lastFailure ?? null,
+      callTimeoutMs: Number.isFinite(this.#callTimeout) ? this.#callTimeout : null,
       watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
+      recent: this.activity.entries.slice(-RECENT_IN_STATUS),
     };
   }
 
@@ -184,6 +221,12 @@ export class HotServer implements RouterContext {
 
   async #shutdown(): Promise<CloseResult> {
     this.#watcher?.close();
+    // An upgrade still loading would hold its admin request (and so the shutdown) until its
+    // load timeout: closing the module now cancels any upgrade that has not shifted yet.
+    // Calls already accepted still finish; requests arriving from now on get 503 anyway.
+    if (this.#transitionRunning) void this.module.close();
+    // Open status pages would hold the shutdown until its deadline; they reconnect to the next server.
+    this.live.close();
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     // Node 20 keeps answering on kept-alive connections until they go idle: ask each open
     // answer to close its connection, and end the idle ones now.
@@ -195,17 +238,29 @@ export class HotServer implements RouterContext {
     if (forced) {
       this.logger.warn(
         'shutdown-forced',
-        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them`,
+        `${this.#open.size} of ${plural(open, 'request')} still open after ${duration(this.#shutdownTimeout)}; cutting them${this.#killing()}`,
+        { killed: this.openCalls.size },
       );
       await this.module.destroy();
     } else if (!(await this.#within(deadline, this.module.close()))) {
       forced = true;
-      this.logger.warn('shutdown-forced', `calls still running after ${this.#shutdownTimeout} ms; terminating their workers`);
+      this.logger.warn(
+        'shutdown-forced',
+        `calls still running after ${duration(this.#shutdownTimeout)}; terminating their workers${this.#killing()}`,
+        {
+          killed: this.openCalls.size,
+        },
+      );
       await this.module.destroy();
     }
     this.#http.closeAllConnections();
     await closed;
     return { forced };
+  }
+
+  /** `; killing spin() on 1-ab12cd34, running 10.0 s`, or nothing when no call is in flight. */
+  #killing(): string {
+    return this.openCalls.size === 0 ? '' : `; killing ${this.openCalls.describe()}`;
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
@@ -238,7 +293,8 @@ export class HotServer implements RouterContext {
     }
   }
 
-  #listen(port: number, host: string): Promise<void> {
+  /** Listens; resolves with the port bound. */
+  #listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         this.#http.off('listening', onListening);
@@ -249,7 +305,7 @@ export class HotServer implements RouterContext {
         const address = this.#http.address() as AddressInfo;
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         this.#url = `http://${shown}:${address.port}`;
-        resolve();
+        resolve(address.port);
       };
       this.#http.once('error', onError);
       this.#http.once('listening', onListening);
@@ -262,7 +318,7 @@ export class HotServer implements RouterContext {
       this.module.version.inputs,
       (files) => {
         this.logger.info('change', `changed: ${files.map(display).join(', ')}`, { files });
-        return this.upgrade('watch').catch(() => undefined);
+        return this.upgrade('watch', this.#allowBreaking ? { allowBreaking: true } : {}).catch(() => undefined);
       },
       { logger: this.logger, ...(debounceMs === undefined ? {} : { debounceMs }) },
     );
@@ -272,11 +328,14 @@ export class HotServer implements RouterContext {
     const run = async (): Promise<Transition> => {
       if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
       this.#trigger = trigger;
+      this.#transitionRunning = true;
       try {
         return await step();
       } catch (error) {
         this.#logFailure(kind, trigger, error);
         throw error;
+      } finally {
+        this.#transitionRunning = false;
       }
     };
     const result = this.#transitions.then(run);
@@ -288,23 +347,24 @@ export class HotServer implements RouterContext {
     this.#counts[kind === 'upgrade' ? 'upgrades' : 'rollbacks'].done++;
     if (kind === 'upgrade') this.metrics.recordUpgrade('done');
     else this.metrics.recordRollback('done');
+    this.activity.transition(kind, this.#trigger, event);
     // The watch set follows the version serving: an upgrade may add or drop an import.
     this.#watcher?.update(event.to.inputs);
-    const killed = event.killed > 0 ? `, killed ${event.killed}` : '';
-    const line = `${versionName(event.from)} → ${versionName(event.to)} in ${Math.round(event.switchMs)} ms, drained ${event.drained} calls${killed}`;
+    const killed = event.killed > 0 ? `, killed ${plural(event.killed, 'call')} at the drain deadline` : '';
+    const line = `${versionName(event.from)} → ${versionName(event.to)} in ${duration(event.switchMs)}, drained ${plural(event.drained, 'call')}${killed}`;
     this.logger.info(kind, kind === 'rollback' ? `rollback: ${line}` : line, {
       trigger: this.#trigger,
       from: versionLabel(event.from),
       to: versionLabel(event.to),
-      switchMs: Math.round(event.switchMs),
-      drainMs: Math.round(event.drainMs),
+      switchMs: event.switchMs,
+      drainMs: event.drainMs,
       drained: event.drained,
       killed: event.killed,
     });
   }
 
   #logFailure(kind: 'upgrade' | 'rollback', trigger: string, error: unknown): void {
-    const summary = summarizeFailure(error);
+    const summary = summarizeFailure(error, this.optionNames);
     if (this.#closing !== undefined && summary.code === 'ERR_HOT_CLOSED') {
       // Shutdown stopped it before the shift: nothing failed, and nothing changed.
       this.logger.info(`${kind}-cancelled`, `${kind} (${trigger}) cancelled: shutting down`, { trigger });
@@ -318,16 +378,24 @@ export class HotServer implements RouterContext {
       this.metrics.recordRollback('failed');
     }
     this.#lastFailure = { ...summary, at: new Date().toISOString(), trigger };
+    this.activity.failure(kind, trigger, versionLabel(this.module.version), summary);
     const serving = this.module.closed ? '' : `, ${versionName(this.module.version)} keeps serving`;
-    // The library's advice names its own option; at the command line it is a flag.
-    const hint = summary.code === 'ERR_HOT_INCOMPATIBLE' ? ' (from the command line: hotworker upgrade --allow-breaking)' : '';
-    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}${hint}`, {
+    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}`, {
       trigger,
       code: summary.code,
       where: summary.where,
       version: versionLabel(this.module.version),
     });
   }
+}
+
+/** Activity entries `/_hot/status` shows; the status page gets more. */
+const RECENT_IN_STATUS = 10;
+
+/** `serve` bounds every call unless told not to: `0` (or `Infinity`) is no limit. */
+function callTimeoutOf(options: ServeOptions): number {
+  const ms = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
+  return ms === 0 ? Number.POSITIVE_INFINITY : ms;
 }
 
 function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
