@@ -301,6 +301,7 @@ export function withFleetRollback(served: Command): Command {
     ...served,
     help: `${served.help}\n\n${fleetRollbackHelp}`,
     run(argv) {
+      if (argv.includes('--help') || argv.includes('-h')) return Promise.resolve(printHelp(this.help));
       const forFleet = argv.some((arg) => arg === '--redis' || arg.startsWith('--redis='));
       return forFleet ? fleetRollback(argv) : served.run(argv);
     },
