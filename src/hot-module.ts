@@ -126,6 +126,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   readonly #api: HotApi<M>;
   /** Which generation takes each new call while a canary or watch runs; plain otherwise. */
   readonly #router = new Router();
+  /** The generation the last call was routed to (see routedVersion). */
+  #routed: Generation;
   /** The watch after a plain upgrade with `rollbackOn`: ends the kept version or shifts back to it. */
   #watching: { watch: Watch; done: Promise<void> } | undefined;
 
@@ -135,6 +137,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#context = context;
     this.#entry = first.artifact.entry;
     this.#current = first;
+    this.#routed = first;
     this.#alive.add(first);
     this.#history.push({ version: first.version, artifact: first.artifact });
     this.#nextId = first.version.id + 1;
@@ -177,6 +180,14 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   /** The version serving new calls. */
   get version(): VersionInfo {
     return this.#current.version;
+  }
+
+  /**
+   * The version the last call started on this module was routed to. Read it in the same tick
+   * as starting a call to learn which version runs it: during a canary, either version may.
+   */
+  get routedVersion(): VersionInfo {
+    return this.#routed.version;
   }
 
   /** The versions kept for rollback, oldest first; the last is the current one. */
@@ -247,6 +258,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     }
     // Pin the call to the generation current now: it runs wholly on it, whatever shifts later.
     const generation = this.#router.pick(this.#current);
+    this.#routed = generation;
     if (typeof name !== 'string' || !generation.functions.has(name)) {
       return Promise.reject(noExport(name, generation));
     }

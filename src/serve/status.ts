@@ -2,6 +2,7 @@
  * The document `GET /_hot/status` answers, which `hotworker status` reads.
  */
 import type { FailureSummary } from './failure.js';
+import type { RolloutJson } from './rollout.js';
 import type { VersionFigures } from './stats.js';
 import type { versionJson } from './versions.js';
 
@@ -37,4 +38,6 @@ export interface ServeStatus {
   readonly callTimeoutMs: number | null;
   /** The files watch mode watches, or null without `--watch`. */
   readonly watch: { readonly files: readonly string[] } | null;
+  /** The canary running (with its finished steps and the current one's figures so far), the last canary, or the watch after a plain upgrade; null before any. */
+  readonly rollout: RolloutJson | null;
 }
