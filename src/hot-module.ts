@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
 import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { describeFailure, type FailReason, type RolloutFigures, type Watch } from './canary.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
@@ -261,6 +262,13 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#routed = generation;
     if (typeof name !== 'string' || !generation.functions.has(name)) {
       return Promise.reject(noExport(name, generation));
+    }
+    const callbacks = openCallbacks(args);
+    if (callbacks !== undefined) {
+      return this.#router.observe(
+        generation,
+        runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { callbacks: spec })),
+      );
     }
     return this.#router.observe(generation, generation.run(name, args, options));
   }
