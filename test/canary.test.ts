@@ -117,13 +117,16 @@ describe('canary upgrades', () => {
   it('an upgrade or rollback requested during a canary waits for it', async () => {
     const { mod, events, next } = await open();
     next({ VERSION: 2 });
-    const canary = mod.upgrade({ canary: { steps: [50, 100], minCalls: 20 } });
+    const canary = mod.upgrade({ canary: { steps: [50, 100], minCalls: 20, maxLatencyRatio: Number.POSITIVE_INFINITY } });
     await expect.poll(() => mod.rollout?.kind, { timeout: 10_000 }).toBe('canary');
     next({ VERSION: 3 });
     const order: string[] = [];
     const plain = mod.upgrade().then((version) => order.push(`upgrade ${version.id}`));
     const back = mod.rollback().then((version) => order.push(`rollback ${version.id}`));
-    void canary.then((version) => order.push(`canary ${version.id}`));
+    void canary.then(
+      (version) => order.push(`canary ${version.id}`),
+      (error: unknown) => order.push(`canary failed: ${error}`),
+    );
     // Nothing moved while the canary's first step waits for calls.
     await new Promise((resolve) => setImmediate(resolve));
     expect(order).toEqual([]);
