@@ -65,6 +65,12 @@ export interface HotErrorDetails {
   exitCode?: number;
   /** The figures a canary step failed on (`ERR_HOT_CANARY`): calls, errors, errorRate, p99Ms, baselineP99Ms, latencyRatio. */
   figures?: RolloutFigures;
+  /**
+   * The option the message's advice names, written in it as `` `loadTimeout` `` (or
+   * `` `allowBreaking: true` `` for a switch). A front end that sets options under other
+   * names (the CLI's `--load-timeout`) rewords the advice from this, not from the text.
+   */
+  option?: string;
 }
 
 /**
@@ -81,6 +87,7 @@ export class HotError extends Error {
   declare readonly path?: string;
   declare readonly exitCode?: number;
   declare readonly figures?: RolloutFigures;
+  declare readonly option?: string;
 
   constructor(code: HotErrorCode, message: string, details: HotErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -91,6 +98,7 @@ export class HotError extends Error {
     if (details.path !== undefined) this.path = details.path;
     if (details.exitCode !== undefined) this.exitCode = details.exitCode;
     if (details.figures !== undefined) this.figures = details.figures;
+    if (details.option !== undefined) this.option = details.option;
   }
 
   /** True for any hotworker error, from any copy of the package. */

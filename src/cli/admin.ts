@@ -4,6 +4,7 @@
 
 import type { CanaryStepJson } from '../serve/rollout.js';
 import type { ServeStatus, VersionJson } from '../serve/status.js';
+import { duration, plural } from '../serve/words.js';
 import { CommandError, integer, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
@@ -132,10 +133,12 @@ ${connection}`,
       `upgrades  ${s.upgrades.done} done, ${s.upgrades.unchanged} unchanged, ${s.upgrades.failed} failed; rollbacks ${s.rollbacks.done} done, ${s.rollbacks.failed} failed`,
       ...s.alive
         .filter((a) => a.version !== s.version.label)
-        .map((a) => `draining  ${a.version}: ${a.inFlight} calls, ${a.threads} threads`),
+        .map((a) => `draining  ${a.version}: ${plural(a.inFlight, 'call')}, ${plural(a.threads, 'thread')}`),
       ...s.versions.map((v) => {
-        const latency = v.latencyMs ? `, p50 ${v.latencyMs.p50} ms, p90 ${v.latencyMs.p90} ms, p99 ${v.latencyMs.p99} ms` : '';
-        return `calls     ${v.version}: ${v.calls} calls, ${v.errors} errors${latency}`;
+        const latency = v.latencyMs
+          ? `, p50 ${duration(v.latencyMs.p50)}, p90 ${duration(v.latencyMs.p90)}, p99 ${duration(v.latencyMs.p99)}`
+          : '';
+        return `calls     ${v.version}: ${plural(v.calls, 'call')}, ${plural(v.errors, 'error')}${latency}`;
       }),
       ...(s.lastFailure ? [`failed    ${s.lastFailure.at} (${s.lastFailure.trigger}): ${s.lastFailure.message}`] : []),
     ];
@@ -202,10 +205,6 @@ function stepLine(step: CanaryStepJson, of: number): string {
   return `step ${step.step}/${of} ${step.share}% ${step.passed ? 'passed' : `failed (${step.reason})`}: ${f.errors} errors in ${f.calls} calls${p99}${ratio}`;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 function printHelp(help: string): number {
   process.stdout.write(`${help}\n`);
   return 0;
@@ -257,7 +256,7 @@ async function request(parsed: Parsed, method: 'GET' | 'POST', path: string, bod
 }
 
 function reason(error: unknown, timeout: number): string {
-  if ((error as Error)?.name === 'TimeoutError') return `no answer within ${timeout} ms`;
+  if ((error as Error)?.name === 'TimeoutError') return `no answer within ${duration(timeout)}`;
   const code = ((error as Error)?.cause as { code?: string })?.code;
   if (code === 'ECONNREFUSED') return 'connection refused (is "hotworker serve" running there?)';
   return code ?? (error as Error)?.message ?? String(error);

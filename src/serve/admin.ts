@@ -1,11 +1,12 @@
 /**
- * The admin routes, `/_hot/status`, `/_hot/upgrade` and `/_hot/rollback`. Who may use them
+ * The admin routes, `/_hot/status`, `/_hot/events`, `/_hot/upgrade` and `/_hot/rollback`. Who may use them
  * (same origin, the admin token) is decided before, in access.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotError, type UpgradeOptions, type VersionInfo } from '../index.js';
 import { BodyError, readBody } from './body.js';
 import { summarizeFailure } from './failure.js';
+import type { LiveFeed } from './live.js';
 import { sendError, sendJson, sendMethodNotAllowed } from './reply.js';
 import { versionJson } from './versions.js';
 
@@ -21,10 +22,14 @@ export interface Transition {
 
 /** What the admin routes need from the server. */
 export interface AdminContext {
+  /** How advice in errors names the library's options. */
+  readonly optionNames: Readonly<Record<string, string>>;
   /** The status document of `GET /_hot/status`. */
   status(): unknown;
   upgrade(trigger: string, options: UpgradeOptions): Promise<Transition>;
   rollback(trigger: string): Promise<Transition>;
+  /** The status page's event stream. */
+  readonly live: LiveFeed;
 }
 
 const ADMIN_BODY_LIMIT = 16 * 1024;
@@ -37,6 +42,9 @@ export async function handleAdmin(
   action: string,
 ): Promise<void> {
   switch (action) {
+    case 'events':
+      if (request.method !== 'GET') return sendMethodNotAllowed(response, request.method, 'GET');
+      return context.live.connect(request, response);
     case 'status':
       if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
       return sendJson(response, 200, context.status());
@@ -53,7 +61,7 @@ export async function handleAdmin(
           version: versionJson(transition.version),
         });
       } catch (error) {
-        return sendTransitionError(response, error);
+        return sendTransitionError(response, error, context.optionNames);
       }
     }
     default:
@@ -145,8 +153,8 @@ const STATUS_OF_FAILURE: Readonly<Record<string, number>> = {
   ERR_HOT_INVALID_OPTION: 400,
 };
 
-function sendTransitionError(response: ServerResponse, error: unknown): void {
-  const summary = summarizeFailure(error);
+function sendTransitionError(response: ServerResponse, error: unknown, optionNames: Readonly<Record<string, string>>): void {
+  const summary = summarizeFailure(error, optionNames);
   const status = HotError.is(error) ? (STATUS_OF_FAILURE[error.code] ?? 500) : 500;
   sendError(response, status, {
     name: (error as Error)?.name ?? 'Error',

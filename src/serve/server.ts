@@ -6,8 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
 import { type AccessPolicy, accessPolicy } from './access.js';
+import { Activity } from './activity.js';
 import type { Transition } from './admin.js';
 import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
+import { LiveFeed } from './live.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
 import { OpenCalls } from './open-calls.js';
@@ -18,17 +20,26 @@ import { CallStats } from './stats.js';
 import type { ServeStatus } from './status.js';
 import { versionJson, versionLabel, versionName } from './versions.js';
 import { InputWatcher } from './watch.js';
+import { duration, plural } from './words.js';
 
 export class HotServer implements RouterContext {
   readonly module: HotModule;
   readonly metrics: ServeMetrics;
   readonly stats = new CallStats();
+  /** Upgrades, rollbacks, failures and crashes, for the status document and the status page. */
+  readonly activity = new Activity();
+  /** The status page's live figures and events (`GET /_hot/events`). */
+  readonly live: LiveFeed;
   readonly logger: Logger;
   readonly access: AccessPolicy;
   readonly openCalls = new OpenCalls();
   readonly maxBody: number;
   readonly exposeStack: boolean;
+  /** How advice in errors names the library's options (the CLI: by its flags). */
+  readonly optionNames: Readonly<Record<string, string>>;
   readonly #http: Server;
+  /** Watch-mode upgrades go ahead even when the new version drops exports. */
+  readonly #allowBreaking: boolean;
   readonly #shutdownTimeout: number;
   /** The call timeout the module was opened with (`Infinity` for none). */
   readonly #callTimeout: number;
@@ -57,7 +68,10 @@ export class HotServer implements RouterContext {
     this.access = access;
     this.maxBody = options.maxBody ?? 1024 * 1024;
     this.exposeStack = options.exposeStack === true;
+    this.optionNames = options.optionNames ?? {};
+    this.#allowBreaking = options.allowBreaking === true;
     this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.live = new LiveFeed(this);
     this.#callTimeout = callTimeoutOf(options);
     this.#http = createServer((request, response) => this.#handle(request, response));
     // A client that sent `Expect: 100-continue` (curl does, for bodies over 1 MiB) waits for
@@ -70,11 +84,13 @@ export class HotServer implements RouterContext {
     this.#rollout = new RolloutLog(module as HotModule, logger);
     module.on('upgrade', (event) => this.#logTransition('upgrade', event));
     module.on('rollback', (event) => this.#logTransition('rollback', event));
-    module.on('crash', ({ version, error }) =>
+    module.on('crash', (event) => {
+      const { version, error } = event;
+      this.activity.crash(event);
       logger.warn('crash', `a worker of ${versionName(version)} died and was replaced: ${error.message}`, {
         version: versionLabel(version),
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -97,6 +113,7 @@ export class HotServer implements RouterContext {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       callTimeout: callTimeoutOf(options),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+      ...(options.loadTimeout === undefined ? {} : { loadTimeout: options.loadTimeout }),
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     });
@@ -193,6 +210,7 @@ export class HotServer implements RouterContext {
       callTimeoutMs: Number.isFinite(this.#callTimeout) ? this.#callTimeout : null,
       watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
       rollout: this.#rollout.json(),
+      recent: this.activity.entries.slice(-RECENT_IN_STATUS),
     };
   }
 
@@ -212,6 +230,8 @@ export class HotServer implements RouterContext {
     // load timeout: closing the module now cancels any upgrade that has not shifted yet.
     // Calls already accepted still finish; requests arriving from now on get 503 anyway.
     if (this.#transitionRunning) void this.module.close();
+    // Open status pages would hold the shutdown until its deadline; they reconnect to the next server.
+    this.live.close();
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     // Node 20 keeps answering on kept-alive connections until they go idle: ask each open
     // answer to close its connection, and end the idle ones now.
@@ -223,7 +243,7 @@ export class HotServer implements RouterContext {
     if (forced) {
       this.logger.warn(
         'shutdown-forced',
-        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them${this.#killing()}`,
+        `${this.#open.size} of ${plural(open, 'request')} still open after ${duration(this.#shutdownTimeout)}; cutting them${this.#killing()}`,
         { killed: this.openCalls.size },
       );
       await this.module.destroy();
@@ -231,7 +251,7 @@ export class HotServer implements RouterContext {
       forced = true;
       this.logger.warn(
         'shutdown-forced',
-        `calls still running after ${this.#shutdownTimeout} ms; terminating their workers${this.#killing()}`,
+        `calls still running after ${duration(this.#shutdownTimeout)}; terminating their workers${this.#killing()}`,
         {
           killed: this.openCalls.size,
         },
@@ -303,7 +323,7 @@ export class HotServer implements RouterContext {
       this.module.version.inputs,
       (files) => {
         this.logger.info('change', `changed: ${files.map(display).join(', ')}`, { files });
-        return this.upgrade('watch').catch(() => undefined);
+        return this.upgrade('watch', this.#allowBreaking ? { allowBreaking: true } : {}).catch(() => undefined);
       },
       { logger: this.logger, ...(debounceMs === undefined ? {} : { debounceMs }) },
     );
@@ -332,23 +352,24 @@ export class HotServer implements RouterContext {
     this.#counts[kind === 'upgrade' ? 'upgrades' : 'rollbacks'].done++;
     if (kind === 'upgrade') this.metrics.recordUpgrade('done');
     else this.metrics.recordRollback('done');
+    this.activity.transition(kind, this.#trigger, event);
     // The watch set follows the version serving: an upgrade may add or drop an import.
     this.#watcher?.update(event.to.inputs);
-    const killed = event.killed > 0 ? `, killed ${event.killed}` : '';
-    const line = `${versionName(event.from)} → ${versionName(event.to)} in ${Math.round(event.switchMs)} ms, drained ${event.drained} calls${killed}`;
+    const killed = event.killed > 0 ? `, killed ${plural(event.killed, 'call')} at the drain deadline` : '';
+    const line = `${versionName(event.from)} → ${versionName(event.to)} in ${duration(event.switchMs)}, drained ${plural(event.drained, 'call')}${killed}`;
     this.logger.info(kind, kind === 'rollback' ? `rollback: ${line}` : line, {
       trigger: this.#trigger,
       from: versionLabel(event.from),
       to: versionLabel(event.to),
-      switchMs: Math.round(event.switchMs),
-      drainMs: Math.round(event.drainMs),
+      switchMs: event.switchMs,
+      drainMs: event.drainMs,
       drained: event.drained,
       killed: event.killed,
     });
   }
 
   #logFailure(kind: 'upgrade' | 'rollback', trigger: string, error: unknown): void {
-    const summary = summarizeFailure(error);
+    const summary = summarizeFailure(error, this.optionNames);
     if (this.#closing !== undefined && summary.code === 'ERR_HOT_CLOSED') {
       // Shutdown stopped it before the shift: nothing failed, and nothing changed.
       this.logger.info(`${kind}-cancelled`, `${kind} (${trigger}) cancelled: shutting down`, { trigger });
@@ -362,10 +383,9 @@ export class HotServer implements RouterContext {
       this.metrics.recordRollback('failed');
     }
     this.#lastFailure = { ...summary, at: new Date().toISOString(), trigger };
+    this.activity.failure(kind, trigger, versionLabel(this.module.version), summary);
     const serving = this.module.closed ? '' : `, ${versionName(this.module.version)} keeps serving`;
-    // The library's advice names its own option; at the command line it is a flag.
-    const hint = summary.code === 'ERR_HOT_INCOMPATIBLE' ? ' (from the command line: hotworker upgrade --allow-breaking)' : '';
-    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}${hint}`, {
+    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}`, {
       trigger,
       code: summary.code,
       where: summary.where,
@@ -373,6 +393,9 @@ export class HotServer implements RouterContext {
     });
   }
 }
+
+/** Activity entries `/_hot/status` shows; the status page gets more. */
+const RECENT_IN_STATUS = 10;
 
 /** `serve` bounds every call unless told not to: `0` (or `Infinity`) is no limit. */
 function callTimeoutOf(options: ServeOptions): number {

@@ -1,6 +1,7 @@
 /**
  * The document `GET /_hot/status` answers, which `hotworker status` reads.
  */
+import type { ActivityEntry } from './activity.js';
 import type { FailureSummary } from './failure.js';
 import type { RolloutJson } from './rollout.js';
 import type { VersionFigures } from './stats.js';
@@ -40,4 +41,6 @@ export interface ServeStatus {
   readonly watch: { readonly files: readonly string[] } | null;
   /** The canary running (with its finished steps and the current one's figures so far), the last canary, or the watch after a plain upgrade; null before any. */
   readonly rollout: RolloutJson | null;
+  /** The last upgrades, rollbacks, failed attempts and crashes, oldest first (at most 10). */
+  readonly recent: readonly ActivityEntry[];
 }
