@@ -4,7 +4,16 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
+import {
+  type ArgsOf,
+  createApi,
+  type FunctionName,
+  type GeneratorName,
+  type HotApi,
+  type ResultOf,
+  type UntypedModule,
+  type YieldOf,
+} from './api.js';
 import { type Artifact, buildArtifact, resolveEntry } from './build.js';
 import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { describeFailure, type FailReason, type RolloutFigures, type Watch } from './canary.js';
@@ -23,6 +32,7 @@ import {
 import { isHook } from './protocol.js';
 import { type ResolvedRollbackOn, resolveCanary, resolveRollbackOn } from './rollout-options.js';
 import { type RolloutStatus, Router } from './routing.js';
+import { failedStream, notAGenerator, WorkerStream } from './stream.js';
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
 export interface UpgradeEvent extends DrainResult {
@@ -249,6 +259,59 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       return Promise.reject(error);
     }
     return this.#run(name, args, options) as Promise<ResultOf<M, K>>;
+  }
+
+  /**
+   * Reads an exported generator function (`function*` or `async function*`) as it yields:
+   * `for await (const row of csv.stream('parse', file)) { … }`. The stream is a call: it runs
+   * on the version current now, counts as in flight until the generator is done, and an
+   * upgrade's drain waits for it. At most a few values are sent ahead of the consumer; `break`
+   * (or `return()`) stops the generator in the worker, where its `finally` runs. The
+   * generator's throw rejects `next()`. A failure to start (closed, not an export, not a
+   * generator: `ERR_HOT_CALL_KIND`) rejects the first `next()`.
+   */
+  stream<K extends GeneratorName<M>>(name: K, ...args: ArgsOf<M, K>): AsyncIterableIterator<YieldOf<M, K>> {
+    return this.#stream(name, args, undefined) as AsyncIterableIterator<YieldOf<M, K>>;
+  }
+
+  /**
+   * `stream()` with per-call options: a `timeout` for the whole stream (its worker is then
+   * terminated and `next()` rejects `ERR_HOT_CALL_TIMEOUT`), an `AbortSignal`, or objects to
+   * `transfer`.
+   * @example for await (const n of m.runStream('count', [10], { signal: AbortSignal.timeout(5_000) })) console.log(n)
+   */
+  runStream<K extends GeneratorName<M>>(name: K, args: ArgsOf<M, K>, options: CallOptions = {}): AsyncIterableIterator<YieldOf<M, K>> {
+    try {
+      validateCallOptions(options);
+    } catch (error) {
+      return failedStream(error);
+    }
+    return this.#stream(name, args, options) as AsyncIterableIterator<YieldOf<M, K>>;
+  }
+
+  /** True when the version serving new calls exports `name` as a generator function: it answers `stream()`, not `call()`. */
+  isGenerator(name: string): boolean {
+    return this.#current.generators.has(name);
+  }
+
+  #stream(name: string, args: readonly unknown[], options: CallOptions | undefined): AsyncIterableIterator<unknown> {
+    if (this.#closing.signal.aborted) {
+      return failedStream(
+        new HotError('ERR_HOT_CLOSED', `Cannot stream ${String(name)}(): the module ${this.#entry} is closed`, { fn: String(name) }),
+      );
+    }
+    // Pinned like a call: the whole stream runs on the generation routed to now (during a canary,
+    // either one; a stream's outcome is not part of the step's figures).
+    const generation = this.#router.pick(this.#current);
+    this.#routed = generation;
+    if (typeof name !== 'string' || !generation.functions.has(name)) return failedStream(noExport(name, generation));
+    if (!generation.generators.has(name)) return failedStream(notAGenerator(name, generation.version.id));
+    const callbacks = openCallbacks(args);
+    return new WorkerStream(name, generation.version.id, (port) =>
+      callbacks === undefined
+        ? generation.run(name, args, options, { stream: port })
+        : runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { stream: port, callbacks: spec })),
+    );
   }
 
   #run(name: string, args: readonly unknown[], options: CallOptions | undefined): Promise<unknown> {
