@@ -1,5 +1,5 @@
 /**
- * 8. A fleet on BullMQ and Redis (skipped when redis-server is missing).
+ * 9. A fleet on BullMQ and Redis (skipped when redis-server is missing).
  *
  * - Throughput: the same jobs (`fib(20)`) through 1, 2 and 3 `hotworker worker` nodes against
  *   1, 2 and 3 BullMQ nodes with BullMQ's own sandboxed processor in worker threads
@@ -31,7 +31,7 @@ const THREADS = 2;
 const JOB = { name: 'fib', data: [20] };
 
 export default defineScenario(import.meta.url, {
-  id: '08',
+  id: '09',
   title: 'A fleet on BullMQ and Redis: jobs/s through 1–3 nodes vs BullMQ sandboxed processors; rollout vs restarting every node',
   async run({ quick, scratch, defer }) {
     if (REDIS === undefined) return { skipped: 'redis-server is not installed (apt-get install -y redis-server)' };
