@@ -159,7 +159,7 @@ async function throughput(kind, n, queueName, url, dir, jobs) {
   for (let i = 0; i < n; i++) nodes.push(await kind.start(dir, url, queueName));
   const connection = connectionOf(url);
   const queue = new Queue(queueName, { connection });
-  const events = new QueueEvents(queueName, { connection });
+  const events = new QueueEvents(queueName, { connection, lastEventId: '0-0' }); // a fresh queue: from its first event
   await events.waitUntilReady();
   try {
     let completed = 0;
@@ -190,7 +190,7 @@ async function ship(kind, queueName, url, dir, inFlight) {
   for (let i = 0; i < 3; i++) nodes.push(await kind.start(dir, url, queueName));
   const connection = connectionOf(url);
   const queue = new Queue(queueName, { connection });
-  const events = new QueueEvents(queueName, { connection });
+  const events = new QueueEvents(queueName, { connection, lastEventId: '0-0' }); // a fresh queue: from its first event
   await events.waitUntilReady();
   let failed = 0;
   let stalled = 0;

@@ -3,7 +3,7 @@
  * `api.fn(...)`, which adds a job named after the function and resolves with its result.
  */
 import { type ConnectionOptions, type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type UntypedModule } from '../api.js';
 import { HotError } from '../errors.js';
 import { closeRedis, openRedis } from './connection.js';
@@ -59,16 +59,12 @@ export function remote<M = UntypedModule>(options: RemoteOptions): RemoteModule<
   const owned = typeof options.connection === 'string' ? openRedis(options.connection) : undefined;
   const connection = (owned?.client ?? options.connection) as ConnectionOptions;
   const queue = new Queue(options.queue, { connection });
-  // QueueEvents blocks on its own connection (BullMQ duplicates it); it must be listening
-  // before a job is added, or a fast job's completion could be missed.
-  const events = new QueueEvents(options.queue, { connection });
   // Every waiting call listens for its own job's end (BullMQ's waitUntilFinished): many at once is normal.
   queue.setMaxListeners(0);
-  events.setMaxListeners(0);
   const onError = (error: Error) => options.onError?.(error);
   queue.on('error', onError);
-  events.on('error', onError);
-  const ready = events.waitUntilReady();
+  const events = openEvents(options.queue, connection, owned?.client);
+  void events.then((ready) => ready.on('error', onError), onError);
   const jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions };
   let closed: Promise<void> | undefined;
 
@@ -79,10 +75,10 @@ export function remote<M = UntypedModule>(options: RemoteOptions): RemoteModule<
     return queue.add(name, args, { ...jobOptions, ...extra });
   };
   const call = async (name: string, args: unknown[]): Promise<unknown> => {
-    await ready;
+    const listening = await events;
     const job = await add(name, args);
     try {
-      return await job.waitUntilFinished(events);
+      return await job.waitUntilFinished(listening);
     } catch (error) {
       throw rebuildFailure((error as Error).message, name);
     }
@@ -93,10 +89,28 @@ export function remote<M = UntypedModule>(options: RemoteOptions): RemoteModule<
     queue,
     close() {
       closed ??= (async () => {
-        await Promise.allSettled([events.close(), queue.close()]);
+        await Promise.allSettled([events.then((ready) => ready.close()), queue.close()]);
         if (owned !== undefined) await closeRedis(owned);
       })();
       return closed;
     },
   };
+}
+
+/**
+ * A QueueEvents that sees every event from now on. BullMQ's QueueEvents starts reading the
+ * events stream at `$` only after a round trip of its own, so a job that finishes in between
+ * would never be heard of (its waiter would hang): start it from the stream's last id, read now.
+ */
+async function openEvents(name: string, connection: ConnectionOptions, client: Redis | undefined): Promise<QueueEvents> {
+  const reader = client ?? (connection instanceof Redis ? connection : new Redis({ ...(connection as RedisOptions), lazyConnect: true }));
+  try {
+    const [last] = await reader.xrevrange(`bull:${name}:events`, '+', '-', 'COUNT', 1);
+    const events = new QueueEvents(name, { connection, lastEventId: last?.[0] ?? '0-0' });
+    events.setMaxListeners(0);
+    await events.waitUntilReady();
+    return events;
+  } finally {
+    if (reader !== client && reader !== connection) reader.disconnect();
+  }
 }

@@ -78,7 +78,9 @@ export async function fleet(): Promise<Fleet> {
     bullmq() {
       const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
       const q = new Queue(queue, { connection });
-      const events = new QueueEvents(queue, { connection });
+      // From the stream's start: BullMQ's default (`$`, once its reader is up) can miss an event
+      // that comes first, and a test waiting for it would hang. Each test has its own Redis.
+      const events = new QueueEvents(queue, { connection, lastEventId: '0-0' });
       ws.defer(async () => {
         await events.close();
         await q.close();
