@@ -98,8 +98,9 @@ export default defineScenario(import.meta.url, {
             spread(summarize(shipped(kind.name, 'ms')), 'ms'),
             ratio(pairedRatio(shipped(kind.name, 'ms'), shipped('hotworker', 'ms'))),
           ]),
-          notes:
+          notes: [
             'A restart with SIGTERM lets each BullMQ node finish its jobs; the time is what it takes to stop and start every node in turn.',
+          ],
         },
       ],
       targets: [
