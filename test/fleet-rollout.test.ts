@@ -126,7 +126,7 @@ describe.skipIf(!redisService.available)('fleet rollouts', () => {
         /stopped: the canary failed \d+ of \d+ jobs \(more than --max-error-rate 0.01\)\. Every node runs [0-9a-f]{16} again\./,
       );
       expect(run.stderr).toMatch(/^NODE\s+HOST\s+PID\s+VERSION\s+STATE\s+DONE\s+FAILED/m);
-      const rows = run.stderr.split('\n').filter((line) => new RegExp(`^\\S+\\s+\\S+\\s+\\d+\\s+${before}\\s+running`).test(line));
+      const rows = run.stderr.split('\n').filter((line) => new RegExp(`^\\S+\\s+\\S+\\s+\\d+\\s+${before}\\s`).test(line));
       expect(rows, run.stderr).toHaveLength(3);
       expect(await hashes(f)).toEqual([before, before, before]);
       expect((await fleetStatus({ redis: f.redis.url, queue: f.queue })).current).toBe(before);
