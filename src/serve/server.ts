@@ -329,6 +329,10 @@ export class HotServer implements RouterContext {
     else this.metrics.recordRollback('done');
     // The watch set follows the version serving: an upgrade may add or drop an import.
     this.#watcher?.update(event.to.inputs);
+    // Series of versions that left history (at most keepVersions kept) go too: /metrics stays bounded.
+    this.metrics.forgetVersions(
+      new Set([...this.module.history, ...this.module.stats.alive.map((alive) => alive.version)].map(versionLabel)),
+    );
     const killed = event.killed > 0 ? `, killed ${event.killed}` : '';
     const line = `${versionName(event.from)} → ${versionName(event.to)} in ${Math.round(event.switchMs)} ms, drained ${event.drained} calls${killed}`;
     this.logger.info(kind, kind === 'rollback' ? `rollback: ${line}` : line, {
