@@ -43,7 +43,7 @@ describe('serve --watch: symlinks and re-created folders', () => {
     expect((await call(server.url, 'mark')).body).toBe('one');
 
     rmSync(join(ws.dir, 'mod'), { recursive: true });
-    await server.waitFor(/^warning: stopped watching .*mod: it was removed; watching for it to come back$/);
+    await server.waitFor(/^\S+Z warning: stopped watching .*mod: it was removed; watching for it to come back$/);
     expect((await call(server.url, 'mark')).body).toBe('one');
 
     mkdirSync(join(ws.dir, 'mod'));
