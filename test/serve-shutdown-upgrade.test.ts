@@ -55,7 +55,9 @@ describe('serve: shutdown during an upgrade', () => {
     await eventually(async () => ((await status(server.url)).alive.length === 2 ? true : undefined), 'the shift', 10_000);
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 1, signal: null });
-    expect(server.lines).toContainEqual(expect.stringMatching(/^\S+Z v1 \(\w{8}\) → v2 \(\w{8}\) in [\d.]+ m?s, drained 0 calls, killed 1 call/));
+    expect(server.lines).toContainEqual(
+      expect.stringMatching(/^\S+Z v1 \(\w{8}\) → v2 \(\w{8}\) in [\d.]+ m?s, drained 0 calls, killed 1 call/),
+    );
     await answer;
     await stuck;
   });
