@@ -12,7 +12,7 @@ describe('examples/progress', () => {
     const main = readFileSync(new URL('../examples/progress/main.js', import.meta.url), 'utf8');
     const primes = readFileSync(new URL('../examples/progress/primes.ts', import.meta.url), 'utf8');
     for (const lines of [
-      "const count = await mod.api.countPrimes(2_000_000, { onProgress: bar, every: 100_000 });",
+      'const count = await mod.api.countPrimes(2_000_000, { onProgress: bar, every: 100_000 });',
       "for await (const prime of mod.stream('primes', 1_000_000_000)) {\n  found.push(prime);\n  if (found.length === 5) break;\n}",
     ]) {
       expect(main).toContain(lines);
