@@ -76,13 +76,14 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
   };
   if (response.destroyed) return;
   response.once('close', onClose);
-  // Read in the same tick as the call: the call is pinned to this very version.
-  const version = versionLabel(module.version);
-  const open = context.openCalls.add(fn, version);
   const started = performance.now();
+  const call = module.run(fn, args, { signal: abandoned.signal });
+  // Read in the same tick as the call: the call is pinned to this very version (during a canary, either one).
+  const version = versionLabel(module.routedVersion);
+  const open = context.openCalls.add(fn, version);
   let result: unknown;
   try {
-    result = await module.run(fn, args, { signal: abandoned.signal });
+    result = await call;
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
     const kind = error === CLIENT_GONE ? 'client-gone' : HotError.is(error) ? error.code : 'thrown';

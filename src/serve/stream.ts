@@ -27,9 +27,9 @@ export async function handleStream(
   errors: StreamErrors,
 ): Promise<void> {
   if (response.destroyed) return;
-  // Read in the same tick as the stream starts: it is pinned to this very version.
-  const version = versionLabel(context.module.version);
   const stream = context.module.stream(fn, ...args);
+  // Read in the same tick as the stream starts: it is pinned to this very version (during a canary, either one).
+  const version = versionLabel(context.module.routedVersion);
   const open = context.openCalls.add(fn, version);
   const started = performance.now();
   // The client going away stops the generator in the worker (its `finally` runs).
