@@ -56,7 +56,7 @@ describe('serve: shutdown during an upgrade', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 1, signal: null });
     expect(server.lines).toContainEqual(
-      expect.stringMatching(/^\S+Z v1 \(\w{8}\) → v2 \(\w{8}\) in [\d.]+ m?s, drained 0 calls, killed 1 call/),
+      expect.stringMatching(/^\S+Z v1 \(\w{8}\) → v2 \(\w{8}\) in [\d.]+ m?s, drained 0 calls, killed 1 call at shutdown$/),
     );
     await answer;
     await stuck;

@@ -365,7 +365,9 @@ export class HotServer implements RouterContext {
     this.metrics.forgetVersions(
       new Set([...this.module.history, ...this.module.stats.alive.map((alive) => alive.version)].map(versionLabel)),
     );
-    const killed = event.killed > 0 ? `, killed ${plural(event.killed, 'call')} at the drain deadline` : '';
+    // A forced shutdown cuts a drain short too: say which deadline killed the calls.
+    const deadline = this.#closing === undefined ? 'the drain deadline' : 'shutdown';
+    const killed = event.killed > 0 ? `, killed ${plural(event.killed, 'call')} at ${deadline}` : '';
     const line = `${versionName(event.from)} → ${versionName(event.to)} in ${duration(event.switchMs)}, drained ${plural(event.drained, 'call')}${killed}`;
     this.logger.info(kind, kind === 'rollback' ? `rollback: ${line}` : line, {
       trigger: this.#trigger,
