@@ -315,15 +315,18 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       this.#entry = entry;
       return current;
     }
-    const missing = current.exports.filter((name) => !artifact.exports.includes(name));
-    if (missing.length > 0 && options.allowBreaking !== true) {
-      throw new HotError(
-        'ERR_HOT_INCOMPATIBLE',
-        `The new version of ${entry} no longer exports ${missing.join(', ')}; callers of version ${current.id} may still use them. Pass \`allowBreaking: true\` to upgrade anyway.`,
-        { missing, version: current.id, option: 'allowBreaking' },
-      );
+    const draft = versionOf(artifact, this.#nextId);
+    // A CommonJS module's names are known only once it has loaded: checked after the start.
+    if (!artifact.commonjs) assertCompatible(current, draft, options);
+    const next = await this.#start(artifact, draft, true);
+    if (artifact.commonjs) {
+      try {
+        assertCompatible(current, next.version, options);
+      } catch (error) {
+        await next.destroy('the upgrade failed');
+        throw error;
+      }
     }
-    const next = await this.#start(artifact, versionOf(artifact, this.#nextId), true);
     this.#nextId++;
     this.#entry = entry;
     this.#history.push({ version: next.version, artifact });
@@ -386,6 +389,19 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 }
 
+/** Refuses (`ERR_HOT_INCOMPATIBLE`) a new version that drops exports the current one has, unless `allowBreaking`. */
+function assertCompatible(current: VersionInfo, next: VersionInfo, options: UpgradeOptions): void {
+  const missing = current.exports.filter((name) => !next.exports.includes(name));
+  if (missing.length > 0 && options.allowBreaking !== true) {
+    throw new HotError(
+      'ERR_HOT_INCOMPATIBLE',
+      `The new version of ${next.entry} no longer exports ${missing.join(', ')}; callers of version ${current.id} may still use them. Pass \`allowBreaking: true\` to upgrade anyway.`,
+      { missing, version: current.id, option: 'allowBreaking' },
+    );
+  }
+}
+
+/** A version before it has loaded: `functions` (and a CommonJS module's `exports`) are filled in by the generation. */
 function versionOf(artifact: Artifact, id: number): VersionInfo {
   return Object.freeze({
     id,
@@ -394,6 +410,7 @@ function versionOf(artifact: Artifact, id: number): VersionInfo {
     // Hooks are never callable, and adding or dropping one is not a breaking change.
     exports: artifact.exports.filter((name) => !isHook(name)),
     inputs: artifact.inputs,
+    functions: [],
     createdAt: new Date(),
   });
 }
