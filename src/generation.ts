@@ -161,11 +161,14 @@ export class Generation {
       const loaded = await generation.#proveLoaded(settings, loadStarted, signal);
       generation.#functions = loaded.functions;
       generation.#generators = loaded.generators;
-      generation.#version = Object.freeze({
-        ...version,
-        exports: artifact.commonjs ? loaded.exports : version.exports,
-        functions: [...loaded.functions],
-      });
+      // A version that loaded before (a rollback) is already complete, and keeps its identity.
+      if (version.functions.length === 0) {
+        generation.#version = Object.freeze({
+          ...version,
+          exports: artifact.commonjs ? loaded.exports : version.exports,
+          functions: [...loaded.functions],
+        });
+      }
       if (loaded.functions.size === 0) throw noFunctionExported(generation.#version);
       await generation.#proveAnswers(settings.loadTimeout, signal);
     } catch (error) {

@@ -26,7 +26,7 @@ describe('CommonJS modules', () => {
     const entry = ws.copy('cjs-exports.js');
     const module = await ws.hot(entry, { threads: 1 });
     expect(await module.call('greet', 'you')).toBe('hello you');
-    ws.write('cjs-exports.js', 'exports.greet = (name) => `hi ${name}`;\n');
+    ws.write('cjs-exports.js', 'exports.greet = (name) => "hi " + name;\n');
     await expect(module.upgrade()).rejects.toMatchObject({ code: 'ERR_HOT_INCOMPATIBLE', missing: ['shout'] });
     expect(module.version.id).toBe(1);
     expect(await module.call('greet', 'you')).toBe('hello you');

@@ -40,7 +40,7 @@ describe.skipIf(skipWithoutBrowser())('status page in a browser', () => {
 
     for (let i = 0; i < 20; i++) expect((await call(server.url, 'mark')).body).toBe('one');
     mark('two');
-    await server.waitFor(/^v1 \(\w{8}\) → v2 \(\w{8}\)/);
+    await server.waitFor(/^\S+Z v1 \(\w{8}\) → v2 \(\w{8}\)/);
     await page.locator('#serving-version', { hasText: /^v2$/ }).waitFor({ timeout: SHOWS_WITHIN_MS });
     await page.locator('#activity tr[data-kind="upgrade"]', { hasText: '(watch)' }).waitFor({ timeout: SHOWS_WITHIN_MS });
 
