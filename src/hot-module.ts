@@ -19,6 +19,7 @@ import {
   validateCallOptions,
   validateUpgradeOptions,
 } from './options.js';
+import { phaseReporter } from './progress.js';
 import { isHook } from './protocol.js';
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
@@ -307,6 +308,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   async #upgrade(options: UpgradeOptions): Promise<VersionInfo> {
     this.#assertOpen('upgrade');
     const started = performance.now();
+    const phase = phaseReporter(options.onPhase, started, () => performance.now());
+    phase('build');
     const entry = options.entry === undefined ? this.#entry : resolveEntry(options.entry);
     const artifact = await buildArtifact(entry, this.#context.cacheDir);
     this.#assertOpen('upgrade');
@@ -318,7 +321,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const draft = versionOf(artifact, this.#nextId);
     // A CommonJS module's names are known only once it has loaded: checked after the start.
     if (!artifact.commonjs) assertCompatible(current, draft, options);
-    const next = await this.#start(artifact, draft, true);
+    phase('load', { version: draft.id, threads: this.#context.options.minThreads });
+    const next = await this.#start(artifact, draft, true, () => phase('verify', { version: draft.id }));
     if (artifact.commonjs) {
       try {
         assertCompatible(current, next.version, options);
@@ -331,7 +335,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#entry = entry;
     this.#history.push({ version: next.version, artifact });
     if (this.#history.length > this.#context.options.keepVersions) this.#history.shift();
-    return this.#shift(next, 'upgrade', started);
+    return this.#shift(next, 'upgrade', started, phase);
   }
 
   async #rollback(): Promise<VersionInfo> {
@@ -351,7 +355,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   /** Starts a generation and proves it (load, answer, and `verify` when asked); the old one is untouched on failure. */
-  async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean): Promise<Generation> {
+  async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean, onVerify?: () => void): Promise<Generation> {
     const signal = this.#closing.signal;
     const next = await Generation.start(
       artifact,
@@ -362,7 +366,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     try {
       // State is carried before verify, so that verify sees the version as it will serve.
       await handOver(this.#current, next, this.#context.options.loadTimeout, signal);
-      if (runVerify) await verify(next, this.#context.options, signal);
+      if (runVerify && this.#context.options.verify !== undefined) {
+        onVerify?.();
+        await verify(next, this.#context.options, signal);
+      }
       this.#assertOpen('upgrade');
     } catch (error) {
       await next.destroy('the upgrade failed');
@@ -371,11 +378,18 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return next;
   }
 
-  async #shift(next: Generation, kind: 'upgrade' | 'rollback', started: number): Promise<VersionInfo> {
+  async #shift(
+    next: Generation,
+    kind: 'upgrade' | 'rollback',
+    started: number,
+    phase: ReturnType<typeof phaseReporter> = () => {},
+  ): Promise<VersionInfo> {
     const previous = this.#current;
+    phase('shift', { version: next.version.id });
     this.#current = next;
     this.#alive.add(next);
     const switchMs = performance.now() - started;
+    phase('drain', { version: next.version.id, inFlight: previous.inFlight });
     const drain = await this.#retire(previous);
     this.#alive.delete(previous);
     this.emit(kind, {

@@ -11,3 +11,4 @@ export { HotHost, type HotOptions, hot } from './host.js';
 export { type CrashEvent, HotModule, type HotModuleEvents, type UpgradeEvent } from './hot-module.js';
 export type { CallOptions, HostOptions, ModuleOptions, UpgradeOptions } from './options.js';
 export { MAX_TIMEOUT_MS, THREADS_PER_CORE_LIMIT } from './options.js';
+export type { UpgradePhase, UpgradeProgress } from './progress.js';

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { HotError } from './errors.js';
+import type { UpgradeProgress } from './progress.js';
 
 /**
  * The longest finite timeout any option accepts, in milliseconds (2³¹−1, about 24.8 days):
@@ -122,6 +123,12 @@ export interface UpgradeOptions {
    * @default false
    */
   restart?: boolean;
+  /**
+   * Told as each phase of this upgrade begins (`build`, `load`, `verify`, `shift`, `drain`),
+   * for a progress display. A listener that throws is ignored.
+   * @default undefined
+   */
+  onPhase?: (progress: UpgradeProgress) => void;
 }
 
 /** Options of one call made with `run()`. */
@@ -228,7 +235,10 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
 /** Validates upgrade options. Throws `ERR_HOT_INVALID_OPTION`. */
 export function validateUpgradeOptions(options: UpgradeOptions): void {
   assertObject(options, 'options');
-  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart']), 'upgrade option');
+  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart', 'onPhase']), 'upgrade option');
+  if (options.onPhase !== undefined && typeof options.onPhase !== 'function') {
+    throw invalid(`Expected \`onPhase\` to be a function, got ${got(options.onPhase)}`);
+  }
   if (options.entry !== undefined && typeof options.entry !== 'string' && !(options.entry instanceof URL)) {
     throw invalid(`Expected \`entry\` to be a path or a file URL, got ${got(options.entry)}`);
   }

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
+import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions, type VersionInfo } from '../index.js';
 import { type AccessPolicy, accessPolicy } from './access.js';
 import { Activity } from './activity.js';
 import type { Transition } from './admin.js';
@@ -53,6 +53,8 @@ export class HotServer implements RouterContext {
   #trigger = 'api';
   /** True while an upgrade or rollback runs: a shutdown then cancels it rather than waiting for it. */
   #transitionRunning = false;
+  /** What the running transition is, for a client that waits behind it. */
+  #busy: string | undefined;
   #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
   #lastFailure: (FailureSummary & { at: string; trigger: string }) | undefined;
   #closing: Promise<CloseResult> | undefined;
@@ -178,6 +180,16 @@ export class HotServer implements RouterContext {
       const version = await this.module.rollback();
       return { previous, version, changed: true };
     });
+  }
+
+  /** The upgrade or rollback running now, as `upgrade (watch)`; undefined when none. */
+  get busy(): string | undefined {
+    return this.#busy;
+  }
+
+  /** The version serving now; undefined once the module is closed. */
+  serving(): VersionInfo | undefined {
+    return this.module.closed ? undefined : this.module.version;
   }
 
   /** The document `GET /_hot/status` answers. */
@@ -329,6 +341,7 @@ export class HotServer implements RouterContext {
       if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
       this.#trigger = trigger;
       this.#transitionRunning = true;
+      this.#busy = `${kind} (${trigger})`;
       try {
         return await step();
       } catch (error) {
@@ -336,6 +349,7 @@ export class HotServer implements RouterContext {
         throw error;
       } finally {
         this.#transitionRunning = false;
+        this.#busy = undefined;
       }
     };
     const result = this.#transitions.then(run);
