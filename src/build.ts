@@ -21,8 +21,13 @@ export interface Artifact {
   readonly file: string;
   /** File URL of the bundle, as workers import it. */
   readonly url: string;
-  /** Export names, from esbuild's metafile (`default` included when present). */
+  /**
+   * Export names, from esbuild's metafile (`default` included when present). Empty for a
+   * CommonJS entry: its names are the properties of `module.exports`, known once it has loaded.
+   */
   readonly exports: readonly string[];
+  /** True when the entry is CommonJS (`module.exports`, `exports.f`, a `.cjs` file). */
+  readonly commonjs: boolean;
   /** Absolute paths of every local file bundled: what a watcher must watch. */
   readonly inputs: readonly string[];
   /** Bundle size in bytes. */
@@ -77,12 +82,16 @@ export async function buildArtifact(entry: string, cacheDir: string): Promise<Ar
   const name = `${basename(entry, extname(entry)).replace(/[^\w.-]/g, '_')}-${hash}.mjs`;
   const file = join(cacheDir, name);
   await writeOnce(file, output.contents);
+  // esbuild bundles a CommonJS entry as `export default module.exports`; the names inside
+  // are the module's real exports (workers/commonjs.ts reads them once loaded).
+  const commonjs = Object.entries(result.metafile.inputs).some(([input, info]) => resolve(input) === entry && info.format === 'cjs');
   const artifact: Artifact = {
     entry,
     hash,
     file,
     url: pathToFileURL(file).href,
-    exports: meta.exports,
+    exports: commonjs ? [] : meta.exports,
+    commonjs,
     inputs: Object.keys(result.metafile.inputs).map((input) => resolve(input)),
     size: output.contents.byteLength,
   };

@@ -13,7 +13,10 @@ export const HotErrorCodes = {
   ERR_HOT_LOAD: 'ERR_HOT_LOAD',
   /** The `verify(api)` smoke check rejected against the new version. */
   ERR_HOT_VERIFY: 'ERR_HOT_VERIFY',
-  /** The called name is not an exported function of the version that would run it. */
+  /**
+   * The called name is not an exported function of the version that would run it; or a
+   * module exports no function at all (refused at start and at upgrade, naming what it exports).
+   */
   ERR_HOT_NO_EXPORT: 'ERR_HOT_NO_EXPORT',
   /** The call ran past its timeout; its worker was terminated and replaced. */
   ERR_HOT_CALL_TIMEOUT: 'ERR_HOT_CALL_TIMEOUT',

@@ -26,6 +26,11 @@ import {
  * `inputs` (see {@link Artifact}), with an id and a date.
  */
 export interface VersionInfo extends Pick<Artifact, 'hash' | 'entry' | 'exports' | 'inputs'> {
+  /**
+   * The exported functions, as the workers found them once loaded: what can be called.
+   * (`exports` lists every export, functions or not.)
+   */
+  readonly functions: readonly string[];
   /** 1 for the first version, then one more for each upgrade or restart. A rollback brings back the earlier id. */
   readonly id: number;
   /** When this version was built. */
@@ -71,7 +76,8 @@ const dispatchFile = new URL('../workers/dispatch.cjs', import.meta.url).href;
 const IDLE_TIMEOUT_MS = 10_000;
 
 export class Generation {
-  readonly version: VersionInfo;
+  /** Completed once loaded: `functions`, and a CommonJS module's `exports`, are what the workers found. */
+  #version: VersionInfo;
   readonly artifact: Artifact;
   readonly #pool: Piscina;
   readonly #callTimeout: number;
@@ -102,7 +108,7 @@ export class Generation {
     onCrash: GenerationSettings['onCrash'],
   ) {
     this.artifact = artifact;
-    this.version = version;
+    this.#version = version;
     this.#pool = pool;
     this.#callTimeout = callTimeout;
     this.#onCrash = onCrash;
@@ -126,7 +132,7 @@ export class Generation {
     const loadStarted = performance.now();
     const pool = new Piscina({
       filename: dispatchFile,
-      workerData: { bundle: artifact.url, source } satisfies WorkerData,
+      workerData: { bundle: artifact.url, source, commonjs: artifact.commonjs } satisfies WorkerData,
       minThreads: settings.minThreads,
       maxThreads: settings.maxThreads,
       idleTimeout: IDLE_TIMEOUT_MS,
@@ -157,6 +163,15 @@ export class Generation {
       const loaded = await generation.#proveLoaded(settings, loadStarted, signal);
       generation.#functions = loaded.functions;
       generation.#generators = loaded.generators;
+      // A version that loaded before (a rollback) is already complete, and keeps its identity.
+      if (version.functions.length === 0) {
+        generation.#version = Object.freeze({
+          ...version,
+          exports: artifact.commonjs ? loaded.exports : version.exports,
+          functions: [...loaded.functions],
+        });
+      }
+      if (loaded.functions.size === 0) throw noFunctionExported(generation.#version);
       await generation.#proveAnswers(settings.loadTimeout, signal);
     } catch (error) {
       await generation.destroy('load failed');
@@ -164,6 +179,11 @@ export class Generation {
     }
     generation.#live = true;
     return generation;
+  }
+
+  /** What this generation runs: complete once it has loaded. */
+  get version(): VersionInfo {
+    return this.#version;
   }
 
   /** Exported generator functions (sync or async) the workers found: they stream. */
@@ -316,7 +336,7 @@ export class Generation {
     return new Promise((resolve, reject) => {
       const loaded = new Set<number>();
       const exits = new Map<number, (code: number) => void>();
-      let functions: LoadedFunctions = { functions: new Set(), generators: new Set() };
+      let functions: LoadedFunctions = { functions: new Set(), generators: new Set(), exports: [] };
       const finish = (error?: unknown) => {
         clearTimeout(timer);
         pool.off('message', onMessage);
@@ -341,7 +361,7 @@ export class Generation {
           );
           return;
         }
-        functions = { functions: new Set(message.functions), generators: new Set(message.generators) };
+        functions = { functions: new Set(message.functions), generators: new Set(message.generators), exports: message.exports };
         loaded.add(message.threadId);
         if (loaded.size >= settings.minThreads) finish();
       };
@@ -428,6 +448,8 @@ function channelTransfers(transfer: TransferListItem[] | undefined, channels: Ta
 interface LoadedFunctions {
   readonly functions: ReadonlySet<string>;
   readonly generators: ReadonlySet<string>;
+  /** Every export name (for a CommonJS module, the properties of `module.exports`). */
+  readonly exports: readonly string[];
 }
 
 /** piscina's run options. */
@@ -449,4 +471,14 @@ function isExitReport(message: unknown): message is ExitReport {
 
 function isLoadReport(message: unknown): message is LoadReport {
   return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === LOAD_REPORT;
+}
+
+/** A module with nothing to call is refused at start and at upgrade, not served with every call a 404. */
+function noFunctionExported(version: VersionInfo): HotError {
+  const exported = version.exports.length > 0 ? `it exports ${version.exports.join(', ')}, none of them a function` : 'it exports nothing';
+  return new HotError(
+    'ERR_HOT_NO_EXPORT',
+    `Version ${version.id} of ${version.entry} has no exported function to call: ${exported}. Export a function (export function f() {}, or module.exports = { f } in CommonJS).`,
+    { version: version.id },
+  );
 }

@@ -29,6 +29,7 @@ import {
   validateCallOptions,
   validateUpgradeOptions,
 } from './options.js';
+import { phaseReporter } from './progress.js';
 import { isHook } from './protocol.js';
 import { type ResolvedRollbackOn, resolveCanary, resolveRollbackOn } from './rollout-options.js';
 import { type RolloutStatus, Router } from './routing.js';
@@ -499,6 +500,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#assertOpen('upgrade');
     await this.#endWatch(false);
     const started = performance.now();
+    const phase = phaseReporter(options.onPhase, started, () => performance.now());
+    phase('build');
     const given = options.artifact;
     const entry = given?.entry ?? (options.entry === undefined ? this.#entry : resolveEntry(options.entry));
     const artifact = given ?? (await buildArtifact(entry, this.#context.cacheDir));
@@ -508,23 +511,31 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       this.#entry = entry;
       return current;
     }
-    const missing = current.exports.filter((name) => !artifact.exports.includes(name));
-    if (missing.length > 0 && options.allowBreaking !== true) {
-      throw new HotError(
-        'ERR_HOT_INCOMPATIBLE',
-        `The new version of ${entry} no longer exports ${missing.join(', ')}; callers of version ${current.id} may still use them. Pass \`allowBreaking: true\` to upgrade anyway.`,
-        { missing, version: current.id, option: 'allowBreaking' },
-      );
+    const draft = versionOf(artifact, this.#nextId);
+    // A CommonJS module's names are known only once it has loaded: checked after the start.
+    if (!artifact.commonjs) assertCompatible(current, draft, options);
+    phase('load', { version: draft.id, threads: this.#context.options.minThreads });
+    const next = await this.#start(artifact, draft, true, () => phase('verify', { version: draft.id }));
+    if (artifact.commonjs) {
+      try {
+        assertCompatible(current, next.version, options);
+      } catch (error) {
+        await next.destroy('the upgrade failed');
+        throw error;
+      }
     }
-    const next = await this.#start(artifact, versionOf(artifact, this.#nextId), true);
     this.#nextId++;
     if (options.canary !== undefined) await this.#canary(next, options.canary);
     this.#entry = entry;
     this.#history.push({ version: next.version, artifact });
     if (this.#history.length > this.#context.options.keepVersions) this.#history.shift();
     const watch = watchOf(options, this.#context.options);
-    if (watch !== undefined) return this.#shiftWatched(next, watch, started);
-    return this.#shift(next, 'upgrade', started);
+    if (watch !== undefined) {
+      // The old version is kept (not drained) while the watch runs: the shift is the last phase.
+      phase('shift', { version: next.version.id });
+      return this.#shiftWatched(next, watch, started);
+    }
+    return this.#shift(next, 'upgrade', started, phase);
   }
 
   async #rollback(): Promise<VersionInfo> {
@@ -549,7 +560,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   /** Starts a generation and proves it (load, answer, and `verify` when asked); the old one is untouched on failure. */
-  async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean): Promise<Generation> {
+  async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean, onVerify?: () => void): Promise<Generation> {
     const signal = this.#closing.signal;
     const next = await Generation.start(
       artifact,
@@ -560,7 +571,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     try {
       // State is carried before verify, so that verify sees the version as it will serve.
       await handOver(this.#current, next, this.#context.options.loadTimeout, signal);
-      if (runVerify) await verify(next, this.#context.options, signal);
+      if (runVerify && this.#context.options.verify !== undefined) {
+        onVerify?.();
+        await verify(next, this.#context.options, signal);
+      }
       this.#assertOpen('upgrade');
     } catch (error) {
       await next.destroy('the upgrade failed');
@@ -569,11 +583,18 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return next;
   }
 
-  async #shift(next: Generation, kind: 'upgrade' | 'rollback', started: number): Promise<VersionInfo> {
+  async #shift(
+    next: Generation,
+    kind: 'upgrade' | 'rollback',
+    started: number,
+    phase: ReturnType<typeof phaseReporter> = () => {},
+  ): Promise<VersionInfo> {
     const previous = this.#current;
+    phase('shift', { version: next.version.id });
     this.#current = next;
     this.#alive.add(next);
     const switchMs = performance.now() - started;
+    phase('drain', { version: next.version.id, inFlight: previous.inFlight });
     const drain = await this.#retire(previous);
     this.#alive.delete(previous);
     const event = { from: previous.version, to: next.version, switchMs, ...drain };
@@ -584,12 +605,25 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 }
 
+/** Refuses (`ERR_HOT_INCOMPATIBLE`) a new version that drops exports the current one has, unless `allowBreaking`. */
+function assertCompatible(current: VersionInfo, next: VersionInfo, options: UpgradeOptions): void {
+  const missing = current.exports.filter((name) => !next.exports.includes(name));
+  if (missing.length > 0 && options.allowBreaking !== true) {
+    throw new HotError(
+      'ERR_HOT_INCOMPATIBLE',
+      `The new version of ${next.entry} no longer exports ${missing.join(', ')}; callers of version ${current.id} may still use them. Pass \`allowBreaking: true\` to upgrade anyway.`,
+      { missing, version: current.id, option: 'allowBreaking' },
+    );
+  }
+}
+
 /** The watch a plain upgrade runs: its own `rollbackOn`, else the module's; none for a canary. */
 function watchOf(options: UpgradeOptions, module: ResolvedModuleOptions): ResolvedRollbackOn | undefined {
   if (options.canary !== undefined || options.rollbackOn === false) return undefined;
   return options.rollbackOn === undefined ? module.rollbackOn : resolveRollbackOn(options.rollbackOn);
 }
 
+/** A version before it has loaded: `functions` (and a CommonJS module's `exports`) are filled in by the generation. */
 function versionOf(artifact: Artifact, id: number): VersionInfo {
   return Object.freeze({
     id,
@@ -598,6 +632,7 @@ function versionOf(artifact: Artifact, id: number): VersionInfo {
     // Hooks are never callable, and adding or dropping one is not a breaking change.
     exports: artifact.exports.filter((name) => !isHook(name)),
     inputs: artifact.inputs,
+    functions: [],
     createdAt: new Date(),
   });
 }

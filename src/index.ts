@@ -20,5 +20,6 @@ export {
 } from './hot-module.js';
 export type { CallOptions, HostOptions, ModuleOptions, UpgradeOptions } from './options.js';
 export { MAX_TIMEOUT_MS, THREADS_PER_CORE_LIMIT } from './options.js';
+export type { UpgradePhase, UpgradeProgress } from './progress.js';
 export type { CanaryOptions, RollbackOnOptions } from './rollout-options.js';
 export type { RolloutStatus } from './routing.js';

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { type Artifact, isArtifact } from './build.js';
 import { HotError } from './errors.js';
+import type { UpgradeProgress } from './progress.js';
 import {
   type CanaryOptions,
   type ResolvedRollbackOn,
@@ -146,6 +147,12 @@ export interface UpgradeOptions {
    */
   artifact?: Artifact;
   /**
+   * Told as each phase of this upgrade begins (`build`, `load`, `verify`, `shift`, `drain`),
+   * for a progress display. A listener that throws is ignored.
+   * @default undefined
+   */
+  onPhase?: (progress: UpgradeProgress) => void;
+  /**
    * Shift traffic step by step, checking the new version's errors and latency at each step;
    * `true` takes every default. A failed step rejects `ERR_HOT_CANARY` and the old version
    * keeps serving.
@@ -267,9 +274,12 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
 /** Validates upgrade options. Throws `ERR_HOT_INVALID_OPTION`. */
 export function validateUpgradeOptions(options: UpgradeOptions): void {
   assertObject(options, 'options');
-  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart', 'canary', 'rollbackOn', 'artifact']), 'upgrade option');
+  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart', 'onPhase', 'canary', 'rollbackOn', 'artifact']), 'upgrade option');
   if (options.artifact !== undefined && !isArtifact(options.artifact)) {
     throw invalid(`Expected \`artifact\` to be an artifact from buildArtifact() or artifactFromBundle(), got ${got(options.artifact)}`);
+  }
+  if (options.onPhase !== undefined && typeof options.onPhase !== 'function') {
+    throw invalid(`Expected \`onPhase\` to be a function, got ${got(options.onPhase)}`);
   }
   if (options.canary !== undefined) resolveCanary(options.canary);
   if (options.rollbackOn !== undefined && options.rollbackOn !== false) resolveRollbackOn(options.rollbackOn);

@@ -14,6 +14,11 @@ export interface WorkerData {
    * serving) writes it back from these before importing (see `workers/bundle.ts`).
    */
   readonly source?: SharedArrayBuffer | undefined;
+  /**
+   * The bundle was built from a CommonJS entry: its namespace is `{ default: module.exports }`,
+   * and the worker serves the properties of `module.exports` by name (workers/commonjs.ts).
+   */
+  readonly commonjs?: boolean;
 }
 
 /** One call: the exported function's name and its arguments. */
@@ -64,6 +69,8 @@ export type LoadReport =
       readonly threadId: number;
       readonly ok: true;
       readonly functions: string[];
+      /** Every export name, functions or not (hooks left out): what a CommonJS module's version lists. */
+      readonly exports: string[];
       /** The subset of `functions` that are generator functions (sync or async): they stream. */
       readonly generators: string[];
     }

@@ -139,7 +139,7 @@ describe('hotworker CLI', () => {
 
     const wrongToken = await runCli(['status', '--url', server.url, '--admin-token', 'nope']);
     expect(wrongToken.code).toBe(1);
-    expectOneLine(wrongToken.stderr, /^hotworker status: 401: The admin API needs/);
+    expectOneLine(wrongToken.stderr, /^hotworker status: The admin API needs/);
 
     await server.stop();
     const refused = await admin('status');

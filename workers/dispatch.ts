@@ -23,6 +23,7 @@ import {
 } from '../src/protocol.js';
 import { importBundle } from './bundle.js';
 import { reviveCallbacks } from './callbacks.js';
+import { commonJsNamespace } from './commonjs.js';
 import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
 import { isGeneratorFunction, pumpStream } from './stream.js';
 
@@ -36,13 +37,17 @@ const functions = new Map<string, Exported>();
 /** The exported generator functions by name: what `stream()` runs. */
 const generators = new Map<string, Exported>();
 let loadFault: Fault | undefined;
+/** Every export name, functions or not, hooks left out. */
+const exportNames: string[] = [];
 /** True once the import has settled, whether it loaded or failed. */
 let settled = false;
 
 const loading = importBundle(workerData as WorkerData)
-  .then(async (namespace: Record<string, unknown>) => {
+  .then(async (loaded: Record<string, unknown>) => {
+    const namespace = (workerData as WorkerData).commonjs === true ? commonJsNamespace(loaded) : loaded;
     for (const [name, value] of Object.entries(namespace)) {
       if (takeHook(name, value)) continue;
+      exportNames.push(name);
       if (typeof value !== 'function') continue;
       if (isGeneratorFunction(value)) generators.set(name, value as Exported);
       else functions.set(name, value as Exported);
@@ -58,6 +63,7 @@ const loading = importBundle(workerData as WorkerData)
         threadId,
         ok: true,
         functions: [...functions.keys(), ...generators.keys()],
+        exports: exportNames,
         generators: [...generators.keys()],
       });
     },

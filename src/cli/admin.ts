@@ -8,6 +8,9 @@ import { duration, plural } from '../serve/words.js';
 import { CommandError, integer, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
+/** The upgrade stream's media type (src/serve/upgrade-stream.ts; not imported, to keep the CLI light). */
+const NDJSON = 'application/x-ndjson';
+
 const connection = `      --url <url>             the server (default: $HOTWORKER_URL or http://127.0.0.1:3000)
       --admin-token <token>   sent as "Authorization: Bearer <token>" (default: $HOTWORKER_ADMIN_TOKEN)
       --timeout <ms>          give up waiting for the answer after this long (default: 120000)
@@ -21,6 +24,32 @@ const connectionOptions = {
   json: { type: 'boolean' },
 } as const;
 
+/** The last line of the upgrade stream (src/serve/upgrade-stream.ts). */
+type UpgradeOutcome =
+  | ({ event: 'done' } & TransitionJson)
+  | { event: 'failed'; error: { code?: string; message: string; where?: string }; serving: VersionJson | null };
+
+/** One line of the stream, as a person reads it. */
+function describeProgress(event: Record<string, unknown>): string {
+  const version = typeof event.version === 'number' ? `v${event.version}` : 'the new version';
+  switch (event.event === 'phase' ? event.phase : event.event) {
+    case 'waiting':
+      return `waiting for the ${String(event.behind)} running on the server to finish…`;
+    case 'build':
+      return 'build   bundling the module…';
+    case 'load':
+      return `load    starting ${version} on ${plural(Number(event.threads), 'thread')}, proving it loads and answers…`;
+    case 'verify':
+      return `verify  running verify() against ${version}…`;
+    case 'shift':
+      return `shift   new calls go to ${version} (${duration(Number(event.ms))} after the start)`;
+    case 'drain':
+      return `drain   the old version finishes its ${plural(Number(event.inFlight), 'call')} in flight…`;
+    default:
+      return '';
+  }
+}
+
 interface TransitionJson {
   changed: boolean;
   previous: VersionJson;
@@ -33,8 +62,9 @@ export const upgrade: Command = {
   help: `Usage: hotworker upgrade [options]
 
 Asks a running "hotworker serve" to rebuild its module and, if it changed, shift to the new
-version. Waits until the old version has drained. Exits 1 when the upgrade fails (the old
-version keeps serving).
+version. Waits until the old version has drained; on a terminal, prints what it waits behind
+(another upgrade) and each phase as it passes: build, load, verify, shift, drain. Exits 1 when
+the upgrade fails (the old version keeps serving, and the message says which it is).
 
 Options:
       --restart               start a fresh version even if the source is unchanged
@@ -74,14 +104,32 @@ ${connection}`,
             canary: { steps, ...(minCalls === undefined ? {} : { minCalls }), ...(ratio === undefined ? {} : { maxLatencyRatio: ratio }) },
           }),
     };
-    const printer = steps === undefined || parsed.values.json === true ? undefined : await canaryPrinter(parsed);
-    let answer: TransitionJson;
+    const json = parsed.values.json === true;
+    // Each phase as it passes, for a person watching; pipes and --json get the outcome only.
+    const live = process.stdout.isTTY === true && !json;
+    // A canary prints its steps as they end (from the status document); the stream tells the rest.
+    const printer = steps === undefined || json ? undefined : await canaryPrinter(parsed);
+    let last: UpgradeOutcome;
     try {
-      answer = (await request(parsed, 'POST', '/_hot/upgrade', body)) as TransitionJson;
+      last = (await request(parsed, 'POST', '/_hot/upgrade', body, {
+        onEvent: (event) => {
+          if (live) process.stdout.write(`${describeProgress(event)}\n`);
+        },
+        refused: 'nothing changed: the version serving keeps serving',
+      })) as UpgradeOutcome;
     } finally {
       await printer?.stop();
     }
-    if (parsed.values.json !== true) {
+    if (last.event === 'failed') {
+      if (json) process.stdout.write(`${JSON.stringify(last, null, 2)}\n`);
+      const serving = last.serving === null ? 'the server is closing' : `${name(last.serving)} keeps serving`;
+      const { code, where, message } = last.error;
+      const at = where !== undefined && !message.includes(where) ? ` at ${where}` : '';
+      throw new CommandError(`upgrade failed, ${serving}: ${code ?? 'error'}${at}: ${message}`);
+    }
+    const answer = { changed: last.changed, previous: last.previous, version: last.version };
+    if (json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+    else {
       process.stdout.write(
         answer.changed
           ? `upgraded ${name(answer.previous)} → ${name(answer.version)}\n`
@@ -214,8 +262,25 @@ function name(version: VersionJson): string {
   return `v${version.id} (${version.hash.slice(0, 8)})`;
 }
 
-/** Sends one admin request; prints the JSON answer with --json. Non-2xx and unreachable servers throw one line. */
-async function request(parsed: Parsed, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+/** How {@link request} reads a streamed answer, and what it adds when the server refuses. */
+interface RequestOptions {
+  /** Asks for the NDJSON stream and hears each line; the request resolves with the last. */
+  onEvent?: (event: Record<string, unknown>) => void;
+  /** Appended to the server's message when it refuses (a non-2xx answer). */
+  refused?: string;
+}
+
+/**
+ * Sends one admin request; prints the JSON answer with --json (not for a stream). Refusals and
+ * unreachable servers throw one line, without HTTP status codes.
+ */
+async function request(
+  parsed: Parsed,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  options: RequestOptions = {},
+): Promise<unknown> {
   const base = text(parsed.values, 'url') ?? (process.env.HOTWORKER_URL || 'http://127.0.0.1:3000');
   let url: URL;
   try {
@@ -233,6 +298,7 @@ async function request(parsed: Parsed, method: 'GET' | 'POST', path: string, bod
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        accept: options.onEvent === undefined ? 'application/json' : NDJSON,
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(timeout),
@@ -240,19 +306,53 @@ async function request(parsed: Parsed, method: 'GET' | 'POST', path: string, bod
   } catch (error) {
     throw new CommandError(`cannot reach ${base}: ${reason(error, timeout)}`);
   }
-  const answer = await response.text();
+  if (options.onEvent !== undefined && response.ok && (response.headers.get('content-type') ?? '').includes(NDJSON)) {
+    try {
+      return await readStream(response, options.onEvent);
+    } catch (error) {
+      throw new CommandError(`lost ${base} during the request: ${reason(error, timeout)}`);
+    }
+  }
+  let answer: string;
+  try {
+    answer = await response.text();
+  } catch (error) {
+    throw new CommandError(`lost ${base} during the request: ${reason(error, timeout)}`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(answer);
   } catch {
-    throw new CommandError(`${base} answered ${response.status} with something other than JSON; is it a hotworker server?`);
+    throw new CommandError(`${base} answered with something other than JSON; is it a hotworker server?`);
   }
   if (!response.ok) {
     const message = (json as { error?: { message?: string } })?.error?.message ?? answer;
-    throw new CommandError(`${response.status}: ${message}`);
+    throw new CommandError(options.refused === undefined ? message : `${message} (${options.refused})`);
   }
-  if (parsed.values.json === true) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  if (parsed.values.json === true && options.onEvent === undefined) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   return json;
+}
+
+/** Reads NDJSON lines as they come; resolves with the last. */
+async function readStream(response: Response, onEvent: (event: Record<string, unknown>) => void): Promise<unknown> {
+  const decoder = new TextDecoder();
+  let pending = '';
+  let last: unknown;
+  const take = (text: string) => {
+    if (text.trim() === '') return;
+    const event = JSON.parse(text) as Record<string, unknown>;
+    last = event;
+    onEvent(event);
+  };
+  for await (const chunk of response.body ?? []) {
+    pending += decoder.decode(chunk as Uint8Array, { stream: true });
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) take(line);
+  }
+  take(pending);
+  if (last === undefined) throw new Error('the answer ended before the outcome');
+  return last;
 }
 
 function reason(error: unknown, timeout: number): string {

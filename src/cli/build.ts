@@ -41,7 +41,7 @@ export const build: Command = {
       [
         `built ${displayPath(artifact.entry)}`,
         `  hash     ${artifact.hash}`,
-        `  exports  ${artifact.exports.join(', ') || '(none)'}`,
+        `  exports  ${artifact.commonjs ? '(CommonJS: the properties of module.exports, known once it loads)' : artifact.exports.join(', ') || '(none)'}`,
         `  inputs   ${inputs[0] ?? '(none)'}`,
         ...inputs.slice(1).map((input) => `           ${input}`),
         `  size     ${formatSize(artifact.size)}`,

@@ -8,6 +8,7 @@ import { BodyError, readBody } from './body.js';
 import { summarizeFailure } from './failure.js';
 import type { LiveFeed } from './live.js';
 import { sendError, sendJson, sendMethodNotAllowed } from './reply.js';
+import { streamUpgrade, type UpgradeStreamContext, wantsStream } from './upgrade-stream.js';
 import { versionJson } from './versions.js';
 
 /** The outcome of an upgrade or rollback asked for through the server. */
@@ -21,7 +22,7 @@ export interface Transition {
 }
 
 /** What the admin routes need from the server. */
-export interface AdminContext {
+export interface AdminContext extends UpgradeStreamContext {
   /** How advice in errors names the library's options. */
   readonly optionNames: Readonly<Record<string, string>>;
   /** The status document of `GET /_hot/status`. */
@@ -53,6 +54,7 @@ export async function handleAdmin(
       if (request.method !== 'POST') return sendMethodNotAllowed(response, request.method, 'POST');
       const options = await readUpgradeOptions(request, response, action);
       if (options === undefined) return;
+      if (action === 'upgrade' && wantsStream(request)) return streamUpgrade(context, response, options);
       try {
         const transition = action === 'upgrade' ? await context.upgrade('admin', options) : await context.rollback('admin');
         return sendJson(response, 200, {

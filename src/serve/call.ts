@@ -40,9 +40,10 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
     sendMethodNotAllowed(response, request.method, 'POST');
     return;
   }
-  // Checked before the body is read: an unknown name costs nothing. `exports` is an array,
-  // so `__proto__` and `constructor` are just names it does not hold.
-  if (!module.version.exports.includes(fn)) {
+  // Checked before the body is read: an unknown name costs nothing, and is no error of the
+  // version (not counted). `functions` is an array, so `__proto__` and `constructor` are
+  // just names it does not hold.
+  if (!module.version.functions.includes(fn)) {
     sendNoExport(response, fn, module);
     return;
   }
@@ -87,8 +88,11 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
     const kind = error === CLIENT_GONE ? 'client-gone' : HotError.is(error) ? error.code : 'thrown';
-    context.metrics.recordCall(fn, version, seconds, kind);
-    context.stats.record(version, seconds * 1000, true);
+    // A name the version does not export is the caller's mistake, not the version's error.
+    if (!HotError.is(error, 'ERR_HOT_NO_EXPORT')) {
+      context.metrics.recordCall(fn, version, seconds, kind);
+      context.stats.record(version, seconds * 1000, true);
+    }
     if (error !== CLIENT_GONE) sendCallError(context, request, response, error, fn, version);
     return;
   } finally {
@@ -137,7 +141,7 @@ function sendNoExport(response: ServerResponse, fn: string, module: HotModule): 
     404,
     {
       name: 'NotFound',
-      message: `${fn} is not an exported function of ${basename(version.entry)} (version ${versionLabel(version)}); exports: ${version.exports.join(', ') || 'none'}`,
+      message: `${fn} is not an exported function of ${basename(version.entry)} (version ${versionLabel(version)}); exported functions: ${version.functions.join(', ') || 'none'}`,
       code: 'ERR_HOT_NO_EXPORT',
     },
     { [VERSION_HEADER]: versionLabel(version) },

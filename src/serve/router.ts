@@ -67,6 +67,7 @@ export async function route(context: RouterContext, request: IncomingMessage, re
         module: basename(version.entry),
         version: versionLabel(version),
         exports: version.exports,
+        functions: version.functions,
         call: 'POST /call/<fn> with a JSON array of arguments',
       });
     } else {

@@ -56,6 +56,8 @@ export class HotServer implements RouterContext {
   readonly #rollout: RolloutLog;
   /** True while an upgrade or rollback runs: a shutdown then cancels it rather than waiting for it. */
   #transitionRunning = false;
+  /** What the running transition is, for a client that waits behind it. */
+  #busy: string | undefined;
   /** `Date.now()` when the running (or last) upgrade or rollback began. */
   #transitionStartedAt = 0;
   #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
@@ -185,6 +187,16 @@ export class HotServer implements RouterContext {
       const version = await this.module.rollback();
       return { previous, version, changed: true };
     });
+  }
+
+  /** The upgrade or rollback running now, as `upgrade (watch)`; undefined when none. */
+  get busy(): string | undefined {
+    return this.#busy;
+  }
+
+  /** The version serving now; undefined once the module is closed. */
+  serving(): VersionInfo | undefined {
+    return this.module.closed ? undefined : this.module.version;
   }
 
   /** The document `GET /_hot/status` answers. */
@@ -337,6 +349,7 @@ export class HotServer implements RouterContext {
       if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
       this.#trigger = trigger;
       this.#transitionRunning = true;
+      this.#busy = `${kind} (${trigger})`;
       this.#transitionStartedAt = Date.now();
       try {
         return await step();
@@ -345,6 +358,7 @@ export class HotServer implements RouterContext {
         throw error;
       } finally {
         this.#transitionRunning = false;
+        this.#busy = undefined;
       }
     };
     const result = this.#transitions.then(run);

@@ -19,6 +19,7 @@ export function versionJson(version: VersionInfo): {
   hash: string;
   label: string;
   exports: readonly string[];
+  functions: readonly string[];
   createdAt: string;
 } {
   return {
@@ -26,6 +27,7 @@ export function versionJson(version: VersionInfo): {
     hash: version.hash,
     label: versionLabel(version),
     exports: version.exports,
+    functions: version.functions,
     createdAt: version.createdAt.toISOString(),
   };
 }
