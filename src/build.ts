@@ -153,7 +153,9 @@ export async function artifactFromBundle(bundle: Uint8Array, cacheDir: string, n
   } catch (error) {
     throw buildError(file, error);
   }
-  return { entry: file, hash, file, url: pathToFileURL(file).href, exports, inputs: [file], size: bundle.byteLength };
+  // The bytes are the ES module bundle; whether its source was CommonJS is not recorded in them,
+  // so such a bundle serves its `default` export (README, Fleet: limits).
+  return { entry: file, hash, file, url: pathToFileURL(file).href, exports, inputs: [file], size: bundle.byteLength, commonjs: false };
 }
 
 /** True for an {@link Artifact} (what `hot()` and `upgrade()` accept in place of an entry to build). */
