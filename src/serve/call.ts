@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HotError, type HotModule } from '../index.js';
-import { BodyError, readBody } from './body.js';
+import { BodyError, jsonDepthError, readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';
 import { sendError, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
 import type { CallStats } from './stats.js';
@@ -89,6 +89,8 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
 function parseArguments(body: Buffer): unknown[] | Error {
   const text = body.toString('utf8');
   if (text.trim() === '') return [];
+  const tooDeep = jsonDepthError(text);
+  if (tooDeep !== undefined) return tooDeep;
   let value: unknown;
   try {
     value = JSON.parse(text);
