@@ -23,8 +23,19 @@ export const HotErrorCodes = {
   ERR_HOT_CLOSED: 'ERR_HOT_CLOSED',
   /** `rollback()` was called with no earlier version kept. */
   ERR_HOT_NO_PREVIOUS: 'ERR_HOT_NO_PREVIOUS',
+  /** `hotExport()` or `hotImport()` threw or did not settle within `loadTimeout`; the old version keeps serving. */
+  ERR_HOT_STATE: 'ERR_HOT_STATE',
+  /** `hotDispose()` threw or outlived `disposeTimeout` in an ending version. Reported in the event as `disposeError`, never thrown. */
+  ERR_HOT_DISPOSE: 'ERR_HOT_DISPOSE',
   /** An option has the wrong type or value, or is unknown. */
   ERR_HOT_INVALID_OPTION: 'ERR_HOT_INVALID_OPTION',
+  /**
+   * A callback passed to a call was invoked in the worker after that call settled (raised in
+   * the worker, where the late invocation rejects with it).
+   */
+  ERR_HOT_CALLBACK_SETTLED: 'ERR_HOT_CALLBACK_SETTLED',
+  /** A generator function was called with `call()`/`api` (read it with `stream()`), or a plain function with `stream()`. */
+  ERR_HOT_CALL_KIND: 'ERR_HOT_CALL_KIND',
 } as const;
 
 /** The union of every {@link HotError} code. */

@@ -3,9 +3,8 @@
  * coded error. A function's own error passes through unwrapped; everything else is a
  * HotError with the original as `cause`.
  */
-
 import { locateCloneFailure } from './clone.js';
-import { HotError } from './errors.js';
+import { HotError, HotErrorCodes } from './errors.js';
 import { deserializeError, type ExitReport, FAULT, findUncloneable, isFault, type Uncloneable } from './protocol.js';
 
 /** What is known about a call when it fails. */
@@ -19,6 +18,8 @@ export interface FailedCall {
   readonly timedOutAfterMs: number | undefined;
   /** Why the generation's pool was destroyed, if it was. */
   readonly endReason: string | undefined;
+  /** True when the call moved objects (`transfer`): its arguments may be detached since. */
+  readonly transferred?: boolean;
 }
 
 /** Maps a call's rejection to what its caller receives. */
@@ -27,7 +28,7 @@ export function callError(error: unknown, call: FailedCall): unknown {
   if (isFault(error)) {
     switch (error[FAULT]) {
       case 'user':
-        return deserializeError(error.error);
+        return reviveHotError(deserializeError(error.error));
       case 'clone':
         return new HotError(
           'ERR_HOT_CLONE',
@@ -44,6 +45,8 @@ export function callError(error: unknown, call: FailedCall): unknown {
       }
       case 'no-export':
         return new HotError('ERR_HOT_NO_EXPORT', `${fn} is not an exported function of version ${version}`, { fn, version });
+      case 'generator':
+        return generatorCalled(fn, version);
     }
   }
   if (call.timedOutAfterMs !== undefined) {
@@ -74,14 +77,14 @@ function sendError(error: unknown, call: FailedCall): HotError | undefined {
     );
   }
   if (isOutOfMemory(error) || /worker exited with code/.test(String((error as Error)?.message))) return undefined;
+  const cloneError = (error as Error)?.name === 'DataCloneError';
+  // A transferred buffer is detached once sent: cloning the arguments again proves nothing.
+  if (call.transferred === true && !cloneError) return undefined;
   // Only on a failure: clone the arguments again to learn whether they were the problem, and where.
-  const found: (Uncloneable & { cause?: unknown }) | undefined =
-    (error as Error)?.name === 'DataCloneError'
-      ? (safeFind(call.args) ?? locateCloneFailure(call.args, 'args'))
-      : locateCloneFailure(call.args, 'args');
-  if (found === undefined) {
-    if ((error as Error)?.name !== 'DataCloneError') return undefined;
-  }
+  const found: (Uncloneable & { cause?: unknown }) | undefined = cloneError
+    ? (safeFind(call.args) ?? locateCloneFailure(call.args, 'args'))
+    : locateCloneFailure(call.args, 'args');
+  if (found === undefined && !cloneError) return undefined;
   const where = found ? `${found.path} is a ${found.what}` : (error as Error).message;
   return new HotError('ERR_HOT_CLONE', `Cannot send the arguments of ${fn}() to a worker: ${where}. Pass only structured-cloneable data.`, {
     cause: found?.cause ?? error,
@@ -137,4 +140,25 @@ export function exitError(report: ExitReport, version: number): HotError {
 
 export function isOutOfMemory(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+}
+
+/** `call()` of a generator function: its values only travel by `stream()`. */
+export function generatorCalled(fn: string, version: number): HotError {
+  return new HotError(
+    'ERR_HOT_CALL_KIND',
+    `${fn} is a generator function of version ${version}: read its values with stream('${fn}', ...args) or runStream(), not call() or api`,
+    { fn, version },
+  );
+}
+
+/**
+ * A HotError raised inside the worker (a late callback's `ERR_HOT_CALLBACK_SETTLED`, left
+ * uncaught) comes back as what it was, so `HotError.is()` and `instanceof` hold for it.
+ */
+function reviveHotError(error: Error): Error {
+  const code = (error as { code?: unknown }).code;
+  if (error.name !== 'HotError' || typeof code !== 'string' || !Object.hasOwn(HotErrorCodes, code)) return error;
+  const revived = new HotError(code as keyof typeof HotErrorCodes, error.message, { cause: error.cause });
+  revived.stack = error.stack;
+  return revived;
 }

@@ -77,6 +77,8 @@ export class Generation {
   readonly #callTimeout: number;
   /** Exported functions, as the workers found them; set once every worker has loaded. */
   #functions: ReadonlySet<string> = new Set();
+  /** The exported functions that are generator functions: they answer `stream()`, not `call()`. */
+  #generators: ReadonlySet<string> = new Set();
   /** Calls accepted and not yet settled. The pool is only destroyed once this is 0 (or at the drain deadline). */
   #inFlight = 0;
   /** Resolves the drain's wait; only set while a drain waits. */
@@ -150,7 +152,9 @@ export class Generation {
       else dying.once('exit', report);
     });
     try {
-      generation.#functions = await generation.#proveLoaded(settings, loadStarted, signal);
+      const loaded = await generation.#proveLoaded(settings, loadStarted, signal);
+      generation.#functions = loaded.functions;
+      generation.#generators = loaded.generators;
       await generation.#proveAnswers(settings.loadTimeout, signal);
     } catch (error) {
       await generation.destroy('load failed');
@@ -158,6 +162,11 @@ export class Generation {
     }
     generation.#live = true;
     return generation;
+  }
+
+  /** Exported generator functions (sync or async) the workers found: they stream. */
+  get generators(): ReadonlySet<string> {
+    return this.#generators;
   }
 
   /** Exported function names the workers found. */
@@ -168,6 +177,14 @@ export class Generation {
   /** Calls accepted and not yet settled. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /**
+   * Runs a hotworker-internal task (a hook) on the pool, outside the call count: callers never
+   * see it. `signal` ends it (and terminates its worker) at its deadline.
+   */
+  runInternal(task: CallTask, signal: AbortSignal): Promise<unknown> {
+    return this.#pool.run(task, { signal });
   }
 
   /** Thread ids of the workers alive in this generation's pool. */
@@ -195,26 +212,32 @@ export class Generation {
    * Runs one exported function in a worker of this generation. The caller has checked the
    * name. Every promise settles: with the function's result, its own error, or a HotError.
    */
-  run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+  run(fn: string, args: readonly unknown[], options?: CallOptions, channels?: TaskChannels): Promise<unknown> {
     // The common case, no per-call options and no timeout: nothing allocated beyond the task.
-    if (options === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, undefined, undefined);
+    if (options === undefined && channels === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
+      return this.#track(fn, args, undefined, undefined, undefined);
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const transferList = options?.transfer as TransferListItem[] | undefined;
+    const transferList = channelTransfers(options?.transfer as TransferListItem[] | undefined, channels);
     const timeout = options?.timeout ?? this.#callTimeout;
     if (timeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, { signal, transferList }, undefined);
+      return this.#track(fn, args, { signal, transferList }, undefined, channels);
     }
     const limit = deadline(signal, timeout);
-    const call = this.#track(fn, args, { signal: limit.signal, transferList }, { limit, ms: timeout, userSignal: signal });
+    const call = this.#track(fn, args, { signal: limit.signal, transferList }, { limit, ms: timeout, userSignal: signal }, channels);
     return call.finally(limit.dispose);
   }
 
-  #track(fn: string, args: readonly unknown[], options: RunOptions | undefined, timeout: CallTimeout | undefined): Promise<unknown> {
+  #track(
+    fn: string,
+    args: readonly unknown[],
+    options: RunOptions | undefined,
+    timeout: CallTimeout | undefined,
+    channels: TaskChannels | undefined,
+  ): Promise<unknown> {
     this.#inFlight++;
-    const task: CallTask = { fn, args };
+    const task: CallTask = channels === undefined ? { fn, args } : { fn, args, ...channels };
     const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
     return running.then(this.#settled, (error: unknown) => {
       this.#settled(undefined);
@@ -227,6 +250,7 @@ export class Generation {
         signal: timeout ? timeout.userSignal : options?.signal,
         timedOutAfterMs: timeout?.limit.expired ? timeout.ms : undefined,
         endReason: this.#endReason,
+        transferred: options?.transferList !== undefined,
       });
     });
   }
@@ -240,15 +264,16 @@ export class Generation {
   /**
    * Ends the generation gracefully: waits until every accepted call has settled (at most
    * `timeoutMs`), then terminates every worker. Calls still running at the deadline reject
-   * `ERR_HOT_WORKER_EXIT`. The caller has already stopped routing new calls here.
+   * `ERR_HOT_WORKER_EXIT`. The caller has already stopped routing new calls here. `beforeEnd`
+   * runs once the pool is idle, before its workers are terminated (never after a kill).
    * Idempotent: later calls share the first drain.
    */
-  drain(timeoutMs: number): Promise<DrainResult> {
-    this.#draining ??= this.#drain(timeoutMs);
+  drain(timeoutMs: number, beforeEnd?: () => Promise<void>): Promise<DrainResult> {
+    this.#draining ??= this.#drain(timeoutMs, beforeEnd);
     return this.#draining;
   }
 
-  async #drain(timeoutMs: number): Promise<DrainResult> {
+  async #drain(timeoutMs: number, beforeEnd: (() => Promise<void>) | undefined): Promise<DrainResult> {
     const started = performance.now();
     const accepted = this.#inFlight;
     if (accepted > 0 && this.#ending === undefined) {
@@ -261,6 +286,8 @@ export class Generation {
       this.#onIdle = undefined;
     }
     const killed = this.#inFlight;
+    // Only an idle pool runs its clean-up (hotDispose): a busy worker would never take it.
+    if (beforeEnd !== undefined && killed === 0 && this.#ending === undefined) await beforeEnd();
     await this.destroy(killed > 0 ? `killed after drainTimeout (${timeoutMs} ms)` : 'drained');
     return {
       drained: accepted - killed,
@@ -278,13 +305,13 @@ export class Generation {
     return this.#ending;
   }
 
-  #proveLoaded(settings: GenerationSettings, started: number, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
+  #proveLoaded(settings: GenerationSettings, started: number, signal: AbortSignal | undefined): Promise<LoadedFunctions> {
     const pool = this.#pool;
     const { id } = this.version;
     return new Promise((resolve, reject) => {
       const loaded = new Set<number>();
       const exits = new Map<number, (code: number) => void>();
-      let functions: ReadonlySet<string> = new Set();
+      let functions: LoadedFunctions = { functions: new Set(), generators: new Set() };
       const finish = (error?: unknown) => {
         clearTimeout(timer);
         pool.off('message', onMessage);
@@ -309,7 +336,7 @@ export class Generation {
           );
           return;
         }
-        functions = new Set(message.functions);
+        functions = { functions: new Set(message.functions), generators: new Set(message.generators) };
         loaded.add(message.threadId);
         if (loaded.size >= settings.minThreads) finish();
       };
@@ -364,6 +391,23 @@ export class Generation {
       limit.dispose();
     }
   }
+}
+
+/** The per-call channels a task may carry (callbacks, a stream); their ports are transferred with it. */
+export type TaskChannels = Pick<CallTask, 'callbacks' | 'stream'>;
+
+function channelTransfers(transfer: TransferListItem[] | undefined, channels: TaskChannels | undefined): TransferListItem[] | undefined {
+  if (channels === undefined) return transfer;
+  const ports: TransferListItem[] = transfer === undefined ? [] : [...transfer];
+  if (channels.callbacks !== undefined) ports.push(channels.callbacks.port);
+  if (channels.stream !== undefined) ports.push(channels.stream);
+  return ports;
+}
+
+/** What the workers found in the bundle. */
+interface LoadedFunctions {
+  readonly functions: ReadonlySet<string>;
+  readonly generators: ReadonlySet<string>;
 }
 
 /** piscina's run options. */

@@ -6,9 +6,11 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
 import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
+import { dispose, handOver } from './hooks.js';
 import {
   type CallOptions,
   type ResolvedModuleOptions,
@@ -17,6 +19,7 @@ import {
   validateCallOptions,
   validateUpgradeOptions,
 } from './options.js';
+import { isHook } from './protocol.js';
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
 export interface UpgradeEvent extends DrainResult {
@@ -26,6 +29,8 @@ export interface UpgradeEvent extends DrainResult {
   readonly to: VersionInfo;
   /** Milliseconds from `upgrade()` (or `rollback()`) being called to the shift of traffic. */
   readonly switchMs: number;
+  /** Set when the ended version's `hotDispose()` threw or outlived `disposeTimeout` (`ERR_HOT_DISPOSE`). */
+  readonly disposeError?: HotError;
 }
 
 /**
@@ -205,6 +210,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (typeof name !== 'string' || !generation.functions.has(name)) {
       return Promise.reject(noExport(name, generation));
     }
+    const callbacks = openCallbacks(args);
+    if (callbacks !== undefined) {
+      return runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { callbacks: spec }));
+    }
     return generation.run(name, args, options);
   }
 
@@ -241,7 +250,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    * worker. Safe to call more than once; every call returns the same promise.
    */
   close(): Promise<void> {
-    this.#closed ??= this.#end((generation) => generation.drain(this.#context.options.drainTimeout));
+    this.#closed ??= this.#end((generation) => this.#retire(generation));
     return this.#closed;
   }
 
@@ -272,6 +281,15 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       this.#context.onClosed?.(this as HotModule<never>);
       this.emit('close');
     }
+  }
+
+  /** Drains a generation no longer taking calls, runs its `hotDispose()`, and ends it. */
+  async #retire(generation: Generation): Promise<DrainResult & { disposeError?: HotError }> {
+    let disposeError: HotError | undefined;
+    const drain = await generation.drain(this.#context.options.drainTimeout, async () => {
+      disposeError = await dispose(generation, this.#context.options.disposeTimeout);
+    });
+    return disposeError === undefined ? drain : { ...drain, disposeError };
   }
 
   #serialize(step: () => Promise<VersionInfo>): Promise<VersionInfo> {
@@ -339,6 +357,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       signal,
     );
     try {
+      // State is carried before verify, so that verify sees the version as it will serve.
+      await handOver(this.#current, next, this.#context.options.loadTimeout, signal);
       if (runVerify) await verify(next, this.#context.options, signal);
       this.#assertOpen('upgrade');
     } catch (error) {
@@ -353,7 +373,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#current = next;
     this.#alive.add(next);
     const switchMs = performance.now() - started;
-    const drain = await previous.drain(this.#context.options.drainTimeout);
+    const drain = await this.#retire(previous);
     this.#alive.delete(previous);
     this.emit(kind, {
       from: previous.version,
@@ -371,7 +391,8 @@ function versionOf(artifact: Artifact, id: number): VersionInfo {
     id,
     hash: artifact.hash,
     entry: artifact.entry,
-    exports: artifact.exports,
+    // Hooks are never callable, and adding or dropping one is not a breaking change.
+    exports: artifact.exports.filter((name) => !isHook(name)),
     inputs: artifact.inputs,
     createdAt: new Date(),
   });

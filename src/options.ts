@@ -65,6 +65,12 @@ export interface ModuleOptions<Api = unknown> {
    */
   drainTimeout?: number;
   /**
+   * Milliseconds `hotDispose()` has, in every worker of a version that ends, before the
+   * workers are terminated anyway; a throw or timeout is reported as the event's `disposeError`.
+   * @default 5_000
+   */
+  disposeTimeout?: number;
+  /**
    * V8 heap limits for every worker (Node's `ResourceLimits`). A worker that exceeds them
    * dies; its calls reject `ERR_HOT_WORKER_EXIT`.
    * @default undefined (Node's defaults)
@@ -145,6 +151,7 @@ export interface ResolvedModuleOptions {
   readonly callTimeout: number;
   readonly loadTimeout: number;
   readonly drainTimeout: number;
+  readonly disposeTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly keepVersions: number;
   readonly verify: ((api: never) => unknown) | undefined;
@@ -158,6 +165,7 @@ const moduleKeys = new Set([
   'callTimeout',
   'loadTimeout',
   'drainTimeout',
+  'disposeTimeout',
   'resourceLimits',
   'keepVersions',
   'verify',
@@ -196,6 +204,8 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
   assertTimeout(loadTimeout, 'loadTimeout');
   const drainTimeout = options.drainTimeout ?? 30_000;
   assertTimeout(drainTimeout, 'drainTimeout');
+  const disposeTimeout = options.disposeTimeout ?? 5_000;
+  assertTimeout(disposeTimeout, 'disposeTimeout');
   const keepVersions = options.keepVersions ?? 5;
   assertInteger(keepVersions, 'keepVersions', 1);
   if (options.resourceLimits !== undefined) assertResourceLimits(options.resourceLimits);
@@ -208,6 +218,7 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
     callTimeout,
     loadTimeout,
     drainTimeout,
+    disposeTimeout,
     resourceLimits: options.resourceLimits,
     keepVersions,
     verify: options.verify,

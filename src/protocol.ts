@@ -2,6 +2,8 @@
  * The message shapes shared by the main thread and `workers/dispatch.ts`.
  * Nothing here may import main-thread code: the worker imports this file too.
  */
+import type { MessagePort } from 'node:worker_threads';
+import type { CallbackSpec } from './channels.js';
 
 /** What the host passes to every worker of one generation, as piscina's `workerData`. */
 export interface WorkerData {
@@ -18,10 +20,42 @@ export interface WorkerData {
 export interface CallTask {
   readonly fn: string;
   readonly args: readonly unknown[];
+  /** Set when the arguments held functions (see `channels.ts`). */
+  readonly callbacks?: CallbackSpec;
+  /** Set for a stream: the port its values and controls travel on (see `channels.ts`). */
+  readonly stream?: MessagePort;
 }
 
 /** The name of the internal task that proves a freshly loaded pool answers. Never a valid export name. */
 export const PING = '\0hotworker:ping';
+
+/**
+ * Optional exports the host runs at a version's start, hand-over and end. Never callable: left
+ * out of a version's functions and `exports`, and out of the exported-interface check.
+ */
+export const HOOKS = ['hotSetup', 'hotExport', 'hotImport', 'hotDispose'] as const;
+export type HookName = (typeof HOOKS)[number];
+
+export function isHook(name: string): name is HookName {
+  return (HOOKS as readonly string[]).includes(name);
+}
+
+/** Task names that run a hook; like {@link PING}, never valid export names. */
+export const HOOK_TASK = {
+  export: '\0hotworker:hotExport',
+  import: '\0hotworker:hotImport',
+  dispose: '\0hotworker:hotDispose',
+} as const;
+
+/**
+ * Arguments of a hook task that must run once in every worker of a pool. Each task first waits
+ * on the barrier until `workers` tasks have arrived, so no worker can take two of them.
+ * `barrier` is an Int32Array's SharedArrayBuffer, counting arrivals in slot 0.
+ */
+export interface EveryWorker {
+  readonly barrier: SharedArrayBuffer;
+  readonly workers: number;
+}
 
 /** Sent once by each worker on `parentPort` when its import of the bundle settles. */
 export type LoadReport =
@@ -30,6 +64,8 @@ export type LoadReport =
       readonly threadId: number;
       readonly ok: true;
       readonly functions: string[];
+      /** The subset of `functions` that are generator functions (sync or async): they stream. */
+      readonly generators: string[];
     }
   | {
       readonly type: typeof LOAD_REPORT;
@@ -62,11 +98,12 @@ export const EXIT_REPORT = 'hotworker:exit';
  *   what the clone (or a getter on the way) threw, when known.
  * - `load`: the bundle failed to load in this worker (a replacement worker, after the version went live).
  * - `no-export`: the name is not an exported function of the bundle.
+ * - `generator`: a generator function was called as a plain function (it only streams).
  */
 export type Fault =
   | { readonly [FAULT]: 'user' | 'load'; readonly error: SerializedError }
   | { readonly [FAULT]: 'clone'; readonly path: string; readonly what: string; readonly cause?: SerializedError }
-  | { readonly [FAULT]: 'no-export' };
+  | { readonly [FAULT]: 'no-export' | 'generator' };
 
 export const FAULT = 'hotworker:fault';
 

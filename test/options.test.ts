@@ -10,6 +10,7 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
   ['callTimeout negative', { callTimeout: -1 }, /Expected `callTimeout` to be a number > 0/],
   ['loadTimeout zero', { loadTimeout: 0 }, /Expected `loadTimeout` to be a number > 0/],
   ['drainTimeout NaN', { drainTimeout: Number.NaN }, /Expected `drainTimeout`/],
+  ['disposeTimeout 0', { disposeTimeout: 0 }, /Expected `disposeTimeout` to be a number > 0/],
   ['keepVersions 0', { keepVersions: 0 }, /Expected `keepVersions` to be an integer >= 1/],
   ['verify not a function', { verify: true }, /Expected `verify` to be a function/],
   ['unknown key', { thread: 2 }, /Unknown module option `thread`/],

@@ -1,10 +1,11 @@
 /**
- * Routes each request: `/call/<fn>`, the admin routes under `/_hot/`, `/metrics`, and `/`.
- * Every answer carries the `hotworker-version` header; while the server closes, new
+ * Routes each request: `/call/<fn>`, the admin routes under `/_hot/`, `/metrics`, and `/`,
+ * once access.ts has let it through (Host, Origin, admin token). Every answer carries the `hotworker-version` header; while the server closes, new
  * requests get 503 and every answer asks the client to close its connection.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
+import { checkAccess, corsHeaders, preflightHeaders, type RouteKind } from './access.js';
 import { type AdminContext, handleAdmin } from './admin.js';
 import { type CallContext, handleCall } from './call.js';
 import type { Logger } from './log.js';
@@ -21,12 +22,26 @@ export interface RouterContext extends CallContext, AdminContext {
 /** Handles one request; never rejects (a failure is logged and answered 500). */
 export async function route(context: RouterContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   response.setHeader(VERSION_HEADER, versionLabel(context.module.version));
+  const path = (request.url ?? '/').split('?', 1)[0] as string;
+  const kind: RouteKind = path.startsWith('/call/') ? 'call' : path.startsWith('/_hot/') ? 'admin' : 'public';
+  const refusal = checkAccess(context.access, request, kind);
+  if (refusal !== undefined) {
+    sendError(response, refusal.status, refusal.error, { ...refusal.headers });
+    return;
+  }
+  if (kind === 'call') {
+    const preflight = preflightHeaders(context.access, request);
+    if (preflight !== undefined) {
+      response.writeHead(204, preflight).end();
+      return;
+    }
+    for (const [name, value] of Object.entries(corsHeaders(context.access, request))) response.setHeader(name, value);
+  }
   if (context.closing) {
     response.setHeader('connection', 'close');
     sendError(response, 503, { name: 'ServiceUnavailable', message: 'The server is shutting down', code: 'ERR_SERVE_CLOSING' });
     return;
   }
-  const path = (request.url ?? '/').split('?', 1)[0] as string;
   try {
     if (path.startsWith('/call/')) {
       const fn = functionName(path.slice('/call/'.length));

@@ -5,11 +5,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
-import { type AdminAccess, adminAccess, type Transition } from './admin.js';
+import { type AccessPolicy, accessPolicy } from './access.js';
+import type { Transition } from './admin.js';
 import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
-import { type CloseResult, ServeError, type ServeOptions } from './options.js';
+import { OpenCalls } from './open-calls.js';
+import { type CloseResult, DEFAULT_CALL_TIMEOUT, ServeError, type ServeOptions } from './options.js';
 import { type RouterContext, route } from './router.js';
 import { CallStats } from './stats.js';
 import type { ServeStatus } from './status.js';
@@ -21,11 +23,14 @@ export class HotServer implements RouterContext {
   readonly metrics: ServeMetrics;
   readonly stats = new CallStats();
   readonly logger: Logger;
-  readonly access: AdminAccess;
+  readonly access: AccessPolicy;
+  readonly openCalls = new OpenCalls();
   readonly maxBody: number;
   readonly exposeStack: boolean;
   readonly #http: Server;
   readonly #shutdownTimeout: number;
+  /** The call timeout the module was opened with (`Infinity` for none). */
+  readonly #callTimeout: number;
   readonly #startedAt = Date.now();
   /** Answers not yet finished; shutdown waits until this is empty. */
   readonly #open = new Set<ServerResponse>();
@@ -35,19 +40,22 @@ export class HotServer implements RouterContext {
   #transitions: Promise<unknown> = Promise.resolve();
   /** What asked for the transition running now (`watch`, `admin`, `SIGHUP`). */
   #trigger = 'api';
+  /** True while an upgrade or rollback runs: a shutdown then cancels it rather than waiting for it. */
+  #transitionRunning = false;
   #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
   #lastFailure: (FailureSummary & { at: string; trigger: string }) | undefined;
   #closing: Promise<CloseResult> | undefined;
   #url = '';
 
-  private constructor(module: HotModule, options: ServeOptions, logger: Logger) {
+  private constructor(module: HotModule, options: ServeOptions, logger: Logger, access: AccessPolicy) {
     this.module = module;
     this.logger = logger;
     this.metrics = new ServeMetrics(module);
-    this.access = adminAccess(options.host ?? '127.0.0.1', options.adminToken);
+    this.access = access;
     this.maxBody = options.maxBody ?? 1024 * 1024;
     this.exposeStack = options.exposeStack === true;
     this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.#callTimeout = callTimeoutOf(options);
     this.#http = createServer((request, response) => this.#handle(request, response));
     // A client that sent `Expect: 100-continue` (curl does, for bodies over 1 MiB) waits for
     // the go-ahead: a body declared too large is refused before it is ever sent.
@@ -72,15 +80,25 @@ export class HotServer implements RouterContext {
    */
   static async start(options: ServeOptions): Promise<HotServer> {
     const logger = options.logger ?? createLogger();
+    let port = 0;
+    // Checked before the module loads: a bad token or origin is refused at once.
+    const access = accessPolicy({
+      host: options.host ?? '127.0.0.1',
+      port: () => port,
+      allowHosts: options.allowHosts,
+      cors: options.cors,
+      adminToken: options.adminToken,
+    });
     const module = await hot(options.entry, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
-      ...(options.callTimeout === undefined ? {} : { callTimeout: options.callTimeout }),
+      callTimeout: callTimeoutOf(options),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     });
-    const server = new HotServer(module, options, logger);
+    const server = new HotServer(module, options, logger, access);
     try {
-      await server.#listen(options.port ?? 3000, options.host ?? '127.0.0.1');
+      port = await server.#listen(options.port ?? 3000, options.host ?? '127.0.0.1');
     } catch (error) {
       await module.close();
       throw error;
@@ -90,7 +108,7 @@ export class HotServer implements RouterContext {
       version: versionLabel(version),
       exports: version.exports,
     });
-    if (server.access.mode === 'refused') {
+    if (server.access.admin.mode === 'refused') {
       logger.warn('admin-disabled', `admin routes (/_hot/...) are refused on ${options.host}: pass --admin-token to enable them`);
     }
     if (options.watch === true) server.#startWatch(options.watchDebounce);
@@ -168,6 +186,7 @@ export class HotServer implements RouterContext {
       upgrades: { ...this.#counts.upgrades },
       rollbacks: { ...this.#counts.rollbacks },
       lastFailure: this.#lastFailure ?? null,
+      callTimeoutMs: Number.isFinite(this.#callTimeout) ? this.#callTimeout : null,
       watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
     };
   }
@@ -184,6 +203,10 @@ export class HotServer implements RouterContext {
 
   async #shutdown(): Promise<CloseResult> {
     this.#watcher?.close();
+    // An upgrade still loading would hold its admin request (and so the shutdown) until its
+    // load timeout: closing the module now cancels any upgrade that has not shifted yet.
+    // Calls already accepted still finish; requests arriving from now on get 503 anyway.
+    if (this.#transitionRunning) void this.module.close();
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     // Node 20 keeps answering on kept-alive connections until they go idle: ask each open
     // answer to close its connection, and end the idle ones now.
@@ -195,17 +218,29 @@ export class HotServer implements RouterContext {
     if (forced) {
       this.logger.warn(
         'shutdown-forced',
-        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them`,
+        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them${this.#killing()}`,
+        { killed: this.openCalls.size },
       );
       await this.module.destroy();
     } else if (!(await this.#within(deadline, this.module.close()))) {
       forced = true;
-      this.logger.warn('shutdown-forced', `calls still running after ${this.#shutdownTimeout} ms; terminating their workers`);
+      this.logger.warn(
+        'shutdown-forced',
+        `calls still running after ${this.#shutdownTimeout} ms; terminating their workers${this.#killing()}`,
+        {
+          killed: this.openCalls.size,
+        },
+      );
       await this.module.destroy();
     }
     this.#http.closeAllConnections();
     await closed;
     return { forced };
+  }
+
+  /** `; killing spin() on 1-ab12cd34, running 10.0 s`, or nothing when no call is in flight. */
+  #killing(): string {
+    return this.openCalls.size === 0 ? '' : `; killing ${this.openCalls.describe()}`;
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
@@ -238,7 +273,8 @@ export class HotServer implements RouterContext {
     }
   }
 
-  #listen(port: number, host: string): Promise<void> {
+  /** Listens; resolves with the port bound. */
+  #listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         this.#http.off('listening', onListening);
@@ -249,7 +285,7 @@ export class HotServer implements RouterContext {
         const address = this.#http.address() as AddressInfo;
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         this.#url = `http://${shown}:${address.port}`;
-        resolve();
+        resolve(address.port);
       };
       this.#http.once('error', onError);
       this.#http.once('listening', onListening);
@@ -272,11 +308,14 @@ export class HotServer implements RouterContext {
     const run = async (): Promise<Transition> => {
       if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
       this.#trigger = trigger;
+      this.#transitionRunning = true;
       try {
         return await step();
       } catch (error) {
         this.#logFailure(kind, trigger, error);
         throw error;
+      } finally {
+        this.#transitionRunning = false;
       }
     };
     const result = this.#transitions.then(run);
@@ -328,6 +367,12 @@ export class HotServer implements RouterContext {
       version: versionLabel(this.module.version),
     });
   }
+}
+
+/** `serve` bounds every call unless told not to: `0` (or `Infinity`) is no limit. */
+function callTimeoutOf(options: ServeOptions): number {
+  const ms = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
+  return ms === 0 ? Number.POSITIVE_INFINITY : ms;
 }
 
 function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {

@@ -33,6 +33,8 @@ export interface ServeStatus {
   readonly rollbacks: { readonly done: number; readonly failed: number };
   /** The last failed upgrade or rollback, or null. */
   readonly lastFailure: (FailureSummary & { readonly at: string; readonly trigger: string }) | null;
+  /** Milliseconds a call may run before it is stopped and answered 504, or null for no limit. */
+  readonly callTimeoutMs: number | null;
   /** The files watch mode watches, or null without `--watch`. */
   readonly watch: { readonly files: readonly string[] } | null;
 }
