@@ -9,6 +9,7 @@ import { type Artifact, buildArtifact, resolveEntry } from './build.js';
 import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
+import { callError } from './faults.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
 import { dispose, handOver } from './hooks.js';
 import {
@@ -210,7 +211,16 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (typeof name !== 'string' || !generation.functions.has(name)) {
       return Promise.reject(noExport(name, generation));
     }
-    const callbacks = openCallbacks(args);
+    let callbacks: ReturnType<typeof openCallbacks>;
+    try {
+      callbacks = openCallbacks(args);
+    } catch (error) {
+      // Reading the arguments threw (a getter, a Proxy trap): say which one, as a failed send would.
+      const version = generation.version.id;
+      return Promise.reject(
+        callError(error, { fn: name, args, version, signal: undefined, timedOutAfterMs: undefined, endReason: undefined }),
+      );
+    }
     if (callbacks !== undefined) {
       return runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { callbacks: spec }));
     }
