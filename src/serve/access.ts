@@ -50,6 +50,11 @@ export type RouteKind =
   | 'call'
   /** `/_hot/*`: same origin only, and the admin token when one is set. */
   | 'admin'
+  /**
+   * `/_hot/` and its assets, the status page: same origin only, but no token (it holds no data
+   * and asks for the token itself); refused where the admin API is disabled.
+   */
+  | 'page'
   /** `/`, `/metrics`, anything else: the `Host` check only (a foreign page cannot read the answer). */
   | 'public';
 
@@ -136,7 +141,7 @@ export function checkAccess(policy: AccessPolicy, request: IncomingMessage, kind
   }
   const origin = request.headers.origin;
   if (origin !== undefined && !isOwnOrigin(origin, host as string)) {
-    if (kind === 'admin') {
+    if (kind === 'admin' || kind === 'page') {
       return forbidden('ERR_SERVE_ORIGIN', 'The admin API does not answer requests from other sites (a browser sent a foreign Origin)');
     }
     if (kind === 'call' && origin !== policy.cors) {
@@ -147,6 +152,7 @@ export function checkAccess(policy: AccessPolicy, request: IncomingMessage, kind
     }
   }
   if (kind === 'admin') return checkAdmin(policy.admin, request);
+  if (kind === 'page' && policy.admin.mode === 'refused') return checkAdmin(policy.admin, request);
   return undefined;
 }
 

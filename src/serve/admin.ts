@@ -1,11 +1,12 @@
 /**
- * The admin routes, `/_hot/status`, `/_hot/upgrade` and `/_hot/rollback`. Who may use them
+ * The admin routes, `/_hot/status`, `/_hot/events`, `/_hot/upgrade` and `/_hot/rollback`. Who may use them
  * (same origin, the admin token) is decided before, in access.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HotError, type UpgradeOptions, type VersionInfo } from '../index.js';
 import { BodyError, readBody } from './body.js';
 import { summarizeFailure } from './failure.js';
+import type { LiveFeed } from './live.js';
 import { sendError, sendJson, sendMethodNotAllowed } from './reply.js';
 import { versionJson } from './versions.js';
 
@@ -25,6 +26,8 @@ export interface AdminContext {
   status(): unknown;
   upgrade(trigger: string, options: UpgradeOptions): Promise<Transition>;
   rollback(trigger: string): Promise<Transition>;
+  /** The status page's event stream. */
+  readonly live: LiveFeed;
 }
 
 const ADMIN_BODY_LIMIT = 16 * 1024;
@@ -37,6 +40,9 @@ export async function handleAdmin(
   action: string,
 ): Promise<void> {
   switch (action) {
+    case 'events':
+      if (request.method !== 'GET') return sendMethodNotAllowed(response, request.method, 'GET');
+      return context.live.connect(request, response);
     case 'status':
       if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
       return sendJson(response, 200, context.status());

@@ -9,6 +9,7 @@ import { checkAccess, corsHeaders, preflightHeaders, type RouteKind } from './ac
 import { type AdminContext, handleAdmin } from './admin.js';
 import { type CallContext, handleCall } from './call.js';
 import type { Logger } from './log.js';
+import { sendPage } from './page.js';
 import { sendError, sendJson, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
 import { versionLabel } from './versions.js';
 
@@ -23,7 +24,7 @@ export interface RouterContext extends CallContext, AdminContext {
 export async function route(context: RouterContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   response.setHeader(VERSION_HEADER, versionLabel(context.module.version));
   const path = (request.url ?? '/').split('?', 1)[0] as string;
-  const kind: RouteKind = path.startsWith('/call/') ? 'call' : path.startsWith('/_hot/') ? 'admin' : 'public';
+  const kind = routeKind(path);
   const refusal = checkAccess(context.access, request, kind);
   if (refusal !== undefined) {
     sendError(response, refusal.status, refusal.error, { ...refusal.headers });
@@ -50,6 +51,10 @@ export async function route(context: RouterContext, request: IncomingMessage, re
         return;
       }
       await handleCall(context, request, response, fn);
+    } else if (kind === 'page') {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
+      if (path === '/_hot') response.writeHead(308, { location: '/_hot/', 'content-length': 0 }).end();
+      else sendPage(response, context.access.admin, path === '/_hot/' ? '' : path.slice('/_hot/assets/'.length));
     } else if (path.startsWith('/_hot/')) {
       await handleAdmin(context, request, response, path.slice('/_hot/'.length));
     } else if (path === '/metrics') {
@@ -79,6 +84,13 @@ export async function route(context: RouterContext, request: IncomingMessage, re
       code: 'ERR_SERVE_INTERNAL',
     });
   }
+}
+
+function routeKind(path: string): RouteKind {
+  if (path.startsWith('/call/')) return 'call';
+  if (path === '/_hot' || path === '/_hot/' || path.startsWith('/_hot/assets/')) return 'page';
+  if (path.startsWith('/_hot/')) return 'admin';
+  return 'public';
 }
 
 /** The decoded function name of a `/call/<fn>` path, or undefined when it cannot name one. */

@@ -6,8 +6,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
 import { type AccessPolicy, accessPolicy } from './access.js';
+import { Activity } from './activity.js';
 import type { Transition } from './admin.js';
 import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
+import { LiveFeed } from './live.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
 import { OpenCalls } from './open-calls.js';
@@ -22,6 +24,10 @@ export class HotServer implements RouterContext {
   readonly module: HotModule;
   readonly metrics: ServeMetrics;
   readonly stats = new CallStats();
+  /** Upgrades, rollbacks, failures and crashes, for the status document and the status page. */
+  readonly activity = new Activity();
+  /** The status page's live figures and events (`GET /_hot/events`). */
+  readonly live: LiveFeed;
   readonly logger: Logger;
   readonly access: AccessPolicy;
   readonly openCalls = new OpenCalls();
@@ -55,6 +61,7 @@ export class HotServer implements RouterContext {
     this.maxBody = options.maxBody ?? 1024 * 1024;
     this.exposeStack = options.exposeStack === true;
     this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.live = new LiveFeed(this);
     this.#callTimeout = callTimeoutOf(options);
     this.#http = createServer((request, response) => this.#handle(request, response));
     // A client that sent `Expect: 100-continue` (curl does, for bodies over 1 MiB) waits for
@@ -66,11 +73,13 @@ export class HotServer implements RouterContext {
     });
     module.on('upgrade', (event) => this.#logTransition('upgrade', event));
     module.on('rollback', (event) => this.#logTransition('rollback', event));
-    module.on('crash', ({ version, error }) =>
+    module.on('crash', (event) => {
+      const { version, error } = event;
+      this.activity.crash(event);
       logger.warn('crash', `a worker of ${versionName(version)} died and was replaced: ${error.message}`, {
         version: versionLabel(version),
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -188,6 +197,7 @@ export class HotServer implements RouterContext {
       lastFailure: this.#lastFailure ?? null,
       callTimeoutMs: Number.isFinite(this.#callTimeout) ? this.#callTimeout : null,
       watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
+      recent: this.activity.entries.slice(-RECENT_IN_STATUS),
     };
   }
 
@@ -207,6 +217,8 @@ export class HotServer implements RouterContext {
     // load timeout: closing the module now cancels any upgrade that has not shifted yet.
     // Calls already accepted still finish; requests arriving from now on get 503 anyway.
     if (this.#transitionRunning) void this.module.close();
+    // Open status pages would hold the shutdown until its deadline; they reconnect to the next server.
+    this.live.close();
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     // Node 20 keeps answering on kept-alive connections until they go idle: ask each open
     // answer to close its connection, and end the idle ones now.
@@ -327,6 +339,7 @@ export class HotServer implements RouterContext {
     this.#counts[kind === 'upgrade' ? 'upgrades' : 'rollbacks'].done++;
     if (kind === 'upgrade') this.metrics.recordUpgrade('done');
     else this.metrics.recordRollback('done');
+    this.activity.transition(kind, this.#trigger, event);
     // The watch set follows the version serving: an upgrade may add or drop an import.
     this.#watcher?.update(event.to.inputs);
     const killed = event.killed > 0 ? `, killed ${event.killed}` : '';
@@ -357,6 +370,7 @@ export class HotServer implements RouterContext {
       this.metrics.recordRollback('failed');
     }
     this.#lastFailure = { ...summary, at: new Date().toISOString(), trigger };
+    this.activity.failure(kind, trigger, versionLabel(this.module.version), summary);
     const serving = this.module.closed ? '' : `, ${versionName(this.module.version)} keeps serving`;
     // The library's advice names its own option; at the command line it is a flag.
     const hint = summary.code === 'ERR_HOT_INCOMPATIBLE' ? ' (from the command line: hotworker upgrade --allow-breaking)' : '';
@@ -368,6 +382,9 @@ export class HotServer implements RouterContext {
     });
   }
 }
+
+/** Activity entries `/_hot/status` shows; the status page gets more. */
+const RECENT_IN_STATUS = 10;
 
 /** `serve` bounds every call unless told not to: `0` (or `Infinity`) is no limit. */
 function callTimeoutOf(options: ServeOptions): number {

@@ -1,6 +1,7 @@
 /**
  * The document `GET /_hot/status` answers, which `hotworker status` reads.
  */
+import type { ActivityEntry } from './activity.js';
 import type { FailureSummary } from './failure.js';
 import type { VersionFigures } from './stats.js';
 import type { versionJson } from './versions.js';
@@ -37,4 +38,6 @@ export interface ServeStatus {
   readonly callTimeoutMs: number | null;
   /** The files watch mode watches, or null without `--watch`. */
   readonly watch: { readonly files: readonly string[] } | null;
+  /** The last upgrades, rollbacks, failed attempts and crashes, oldest first (at most 10). */
+  readonly recent: readonly ActivityEntry[];
 }
