@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
 import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { CacheLease } from './cache.js';
 import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
@@ -96,6 +97,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
   readonly #api: HotApi<M>;
+  /** The bundles this module still needs (history and every generation alive), leased against pruning. */
+  readonly #lease: CacheLease;
 
   /** @internal Use `hot()` or `HotHost.load()`. */
   constructor(context: ModuleContext, first: Generation) {
@@ -105,6 +108,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#current = first;
     this.#alive.add(first);
     this.#history.push({ version: first.version, artifact: first.artifact });
+    this.#lease = new CacheLease(context.cacheDir);
+    this.#holdBundles();
     this.#nextId = first.version.id + 1;
     this.#api = createApi<M>(
       (name, args) => this.#run(name, args, undefined),
@@ -287,6 +292,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     await this.#queue;
     await Promise.all([...this.#alive].map(end));
     this.#alive.clear();
+    this.#lease.release();
     if (first) {
       this.#context.onClosed?.(this as HotModule<never>);
       this.emit('close');
@@ -300,6 +306,14 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       disposeError = await dispose(generation, this.#context.options.disposeTimeout);
     });
     return disposeError === undefined ? drain : { ...drain, disposeError };
+  }
+
+  /** Leases every bundle in history or alive (and `extra`, an upgrade's new build); the rest may be pruned. */
+  #holdBundles(extra?: Artifact): void {
+    const files = new Set(this.#history.map((kept) => kept.artifact.file));
+    for (const generation of this.#alive) files.add(generation.artifact.file);
+    if (extra !== undefined) files.add(extra.file);
+    this.#lease.hold(files);
   }
 
   #serialize(step: () => Promise<VersionInfo>): Promise<VersionInfo> {
@@ -320,6 +334,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const entry = options.entry === undefined ? this.#entry : resolveEntry(options.entry);
     const artifact = await buildArtifact(entry, this.#context.cacheDir);
     this.#assertOpen('upgrade');
+    this.#holdBundles(artifact);
     const current = this.#current.version;
     if (artifact.hash === current.hash && options.restart !== true) {
       this.#entry = entry;
@@ -385,6 +400,9 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const switchMs = performance.now() - started;
     const drain = await this.#retire(previous);
     this.#alive.delete(previous);
+    // What left history and has drained is no longer needed here: let the cache drop it.
+    this.#holdBundles();
+    void this.#lease.prune();
     this.emit(kind, {
       from: previous.version,
       to: next.version,
