@@ -7,7 +7,7 @@
  * RSS counts every thread of the process, so the workers' heaps are in it: a pool that is
  * never freed, or memory Node keeps after a worker ends (nodejs/node#45685), shows here.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hot } from 'hotworker';
 import { mb, ms, num, spread } from './lib/format.js';
@@ -18,6 +18,8 @@ import { upgradable } from './lib/upgradable.js';
 
 const TARGET_MB = 30;
 const THREADS = 2;
+/** "A few dozen": keepVersions (5) bundles, the lease, and those built within the prune grace period. */
+const CACHE_FILES_TARGET = 36;
 
 export default defineScenario(import.meta.url, {
   id: '06',
@@ -33,7 +35,8 @@ export default defineScenario(import.meta.url, {
     const referenceCycle = params.cycles / 10;
     const dir = scratch();
     const source = upgradable(dir);
-    const module = await hot(source.entry, { threads: THREADS, cacheDir: join(dir, '.hotworker') });
+    const cacheDir = join(dir, '.hotworker');
+    const module = await hot(source.entry, { threads: THREADS, cacheDir });
     const progress = new Progress('soak', params.cycles);
     const samples = [sample(0, module)];
     const cycleMs = [];
@@ -44,7 +47,8 @@ export default defineScenario(import.meta.url, {
     try {
       for (let cycle = 1; cycle <= params.cycles; cycle++) {
         const started = performance.now();
-        const tag = cycle % 2 === 1 ? 'B' : 'A';
+        // A new bundle every cycle, as real edits make: what the cache must not keep for ever.
+        const tag = `${cycle % 2 === 1 ? 'B' : 'A'}${cycle}`;
         source.setTag(tag);
         await module.upgrade();
         for (let i = 0; i < params.callsPerCycle; i++) {
@@ -60,8 +64,10 @@ export default defineScenario(import.meta.url, {
       }
     } finally {
       const end = module.stats;
+      const cacheFiles = countFiles(cacheDir);
       await module.close();
       samples.at(-1).end = end;
+      samples.at(-1).cacheFiles = cacheFiles;
     }
     progress.done();
 
@@ -106,6 +112,7 @@ export default defineScenario(import.meta.url, {
             ['worker threads alive at the end (before close)', `${aliveThreads} (pool size ${THREADS})`],
             ['OS threads at the end − after the first load', osThreadGrowth === null ? 'n/a (not Linux)' : String(osThreadGrowth)],
             ['failed calls / wrong-version answers', `${failed} / ${wrong}`],
+            [`files in the cache folder after ${params.cycles} upgrades (leases included)`, String(last.cacheFiles)],
             [`cycle time, first ${early.length} cycles`, `${spread(summarize(early), 'ms')}, p95 ${ms(percentile(early, 95))}`],
             [`cycle time, last ${late.length} cycles`, `${spread(summarize(late), 'ms')}, p95 ${ms(percentile(late, 95))}`],
             [
@@ -131,6 +138,13 @@ export default defineScenario(import.meta.url, {
           met: aliveThreads === THREADS && alive.length === 1 && (osThreadGrowth === null || osThreadGrowth === 0),
           value: aliveThreads,
         },
+        {
+          name: `files in the cache folder after ${params.cycles} upgrades, each a new bundle`,
+          figure: String(last.cacheFiles),
+          goal: `≤ ${CACHE_FILES_TARGET}`,
+          met: last.cacheFiles <= CACHE_FILES_TARGET,
+          value: last.cacheFiles,
+        },
       ],
       failures,
       charts: [{ name: 'soak-rss', title: 'RSS over upgrade cycles', spec: rssChart(samples, reference, params) }],
@@ -152,6 +166,11 @@ function sample(cycle, module) {
     osThreads: osThreads(),
     workers: stats.alive.reduce((sum, generation) => sum + generation.threadIds.length, 0),
   };
+}
+
+/** Files under `dir`, subfolders included. */
+function countFiles(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
 }
 
 /** Threads of this process, from /proc (Linux); null elsewhere. */
