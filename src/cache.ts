@@ -43,11 +43,11 @@ class ProcessLeases {
     this.#file = join(dir, LEASE_DIR, `${host.replace(/[^\w.-]/g, '_')}-${process.pid}.json`);
   }
 
-  hold(holder: object, files: Iterable<string>): void {
+  hold(holder: object, files: Iterable<string>): Promise<void> {
     const names = new Set([...files].map((file) => basename(file)));
     if (names.size === 0) this.#held.delete(holder);
     else this.#held.set(holder, names);
-    this.#enqueue(() => this.#write());
+    return this.#enqueue(() => this.#write());
   }
 
   prune(): Promise<void> {
@@ -171,12 +171,13 @@ export class CacheLease {
     this.#leases = leases;
   }
 
-  hold(files: Iterable<string>): void {
-    this.#leases.hold(this, files);
+  /** Resolves once the lease file names them (never rejects: a lease that cannot be written only weakens pruning's safety margin). */
+  hold(files: Iterable<string>): Promise<void> {
+    return this.#leases.hold(this, files);
   }
 
-  release(): void {
-    this.#leases.hold(this, []);
+  release(): Promise<void> {
+    return this.#leases.hold(this, []);
   }
 
   /** Deletes bundles no live host holds. Never rejects. */

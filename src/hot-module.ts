@@ -109,7 +109,6 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#alive.add(first);
     this.#history.push({ version: first.version, artifact: first.artifact });
     this.#lease = new CacheLease(context.cacheDir);
-    this.#holdBundles();
     this.#nextId = first.version.id + 1;
     this.#api = createApi<M>(
       (name, args) => this.#run(name, args, undefined),
@@ -136,6 +135,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       throw error;
     }
     module = new HotModule<M>(context, first);
+    await module.#holdBundles();
     return module;
   }
 
@@ -292,7 +292,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     await this.#queue;
     await Promise.all([...this.#alive].map(end));
     this.#alive.clear();
-    this.#lease.release();
+    await this.#lease.release();
     if (first) {
       this.#context.onClosed?.(this as HotModule<never>);
       this.emit('close');
@@ -309,11 +309,11 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   /** Leases every bundle in history or alive (and `extra`, an upgrade's new build); the rest may be pruned. */
-  #holdBundles(extra?: Artifact): void {
+  #holdBundles(extra?: Artifact): Promise<void> {
     const files = new Set(this.#history.map((kept) => kept.artifact.file));
     for (const generation of this.#alive) files.add(generation.artifact.file);
     if (extra !== undefined) files.add(extra.file);
-    this.#lease.hold(files);
+    return this.#lease.hold(files);
   }
 
   #serialize(step: () => Promise<VersionInfo>): Promise<VersionInfo> {
@@ -334,7 +334,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const entry = options.entry === undefined ? this.#entry : resolveEntry(options.entry);
     const artifact = await buildArtifact(entry, this.#context.cacheDir);
     this.#assertOpen('upgrade');
-    this.#holdBundles(artifact);
+    await this.#holdBundles(artifact);
     const current = this.#current.version;
     if (artifact.hash === current.hash && options.restart !== true) {
       this.#entry = entry;
@@ -401,8 +401,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const drain = await this.#retire(previous);
     this.#alive.delete(previous);
     // What left history and has drained is no longer needed here: let the cache drop it.
-    this.#holdBundles();
-    void this.#lease.prune();
+    await this.#holdBundles();
+    await this.#lease.prune();
     this.emit(kind, {
       from: previous.version,
       to: next.version,
