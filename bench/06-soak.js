@@ -6,10 +6,14 @@
  *
  * RSS counts every thread of the process, so the workers' heaps are in it: a pool that is
  * never freed, or memory Node keeps after a worker ends (nodejs/node#45685), shows here.
+ *
+ * The module is served by a `HotServer` (upgrades go through it, one call per cycle goes over
+ * HTTP) so the size of `/metrics` can be measured: after 10 cycles and at the end.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hot } from 'hotworker';
+import { silentLogger } from '../dist/src/serve/log.js';
+import { HotServer } from '../dist/src/serve/server.js';
 import { mb, ms, num, spread } from './lib/format.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
@@ -17,6 +21,9 @@ import { percentile, summarize } from './lib/stats.js';
 import { upgradable } from './lib/upgradable.js';
 
 const TARGET_MB = 30;
+/** `/metrics` after all cycles may be at most this many times its size after {@link METRICS_REFERENCE_CYCLE}. */
+const METRICS_RATIO = 2;
+const METRICS_REFERENCE_CYCLE = 10;
 const THREADS = 2;
 /** "A few dozen": keepVersions (5) bundles, the lease, and those built within the prune grace period. */
 const CACHE_FILES_TARGET = 36;
@@ -36,7 +43,16 @@ export default defineScenario(import.meta.url, {
     const dir = scratch();
     const source = upgradable(dir);
     const cacheDir = join(dir, '.hotworker');
-    const module = await hot(source.entry, { threads: THREADS, cacheDir });
+    const server = await HotServer.start({
+      entry: source.entry,
+      port: 0,
+      threads: THREADS,
+      cacheDir,
+      logger: silentLogger,
+    });
+    const { module } = server;
+    const metricsBytes = async () => Buffer.byteLength(await (await fetch(`${server.url}/metrics`)).text());
+    const metrics = { reference: 0, end: 0 };
     const progress = new Progress('soak', params.cycles);
     const samples = [sample(0, module)];
     const cycleMs = [];
@@ -50,22 +66,28 @@ export default defineScenario(import.meta.url, {
         // A new bundle every cycle, as real edits make: what the cache must not keep for ever.
         const tag = `${cycle % 2 === 1 ? 'B' : 'A'}${cycle}`;
         source.setTag(tag);
-        await module.upgrade();
-        for (let i = 0; i < params.callsPerCycle; i++) {
+        await server.upgrade('soak');
+        for (let i = 0; i < params.callsPerCycle - 1; i++) {
           try {
             if ((await module.api.work(i)) !== `${tag}:${i}`) wrong++;
           } catch {
             failed++;
           }
         }
+        // One call per cycle over HTTP: it gives every version its series in /metrics.
+        const answer = await fetch(`${server.url}/call/work`, { method: 'POST', body: `[${cycle}]` });
+        if (!answer.ok) failed++;
+        else if ((await answer.json()) !== `${tag}:${cycle}`) wrong++;
+        if (cycle === METRICS_REFERENCE_CYCLE) metrics.reference = await metricsBytes();
         cycleMs.push(performance.now() - started);
         if (cycle % params.sampleEvery === 0) samples.push(sample(cycle, module));
         progress.tick();
       }
+      metrics.end = await metricsBytes();
     } finally {
       const end = module.stats;
       const cacheFiles = countFiles(cacheDir);
-      await module.close();
+      await server.close();
       samples.at(-1).end = end;
       samples.at(-1).cacheFiles = cacheFiles;
     }
@@ -120,6 +142,10 @@ export default defineScenario(import.meta.url, {
               `${ms(percentile(switchMs.slice(0, 100), 50))} → ${ms(percentile(switchMs.slice(-100), 50))}`,
             ],
             ['total calls', num(params.cycles * params.callsPerCycle)],
+            [
+              `/metrics bytes after ${METRICS_REFERENCE_CYCLE} → after ${params.cycles} cycles`,
+              `${num(metrics.reference)} → ${num(metrics.end)} (${(metrics.end / metrics.reference).toFixed(2)}×)`,
+            ],
           ],
         },
       ],
@@ -145,10 +171,17 @@ export default defineScenario(import.meta.url, {
           met: last.cacheFiles <= CACHE_FILES_TARGET,
           value: last.cacheFiles,
         },
+        {
+          name: `/metrics size after ${params.cycles} cycles vs after ${METRICS_REFERENCE_CYCLE}`,
+          figure: `${(metrics.end / metrics.reference).toFixed(2)}× (${num(metrics.end)} bytes)`,
+          goal: `≤ ${METRICS_RATIO}×`,
+          met: metrics.end <= METRICS_RATIO * metrics.reference,
+          value: metrics.end / metrics.reference,
+        },
       ],
       failures,
       charts: [{ name: 'soak-rss', title: 'RSS over upgrade cycles', spec: rssChart(samples, reference, params) }],
-      data: { samples: samples.map(({ end: _end, ...s }) => s), cycleMs, switchMs },
+      data: { samples: samples.map(({ end: _end, ...s }) => s), cycleMs, switchMs, metricsBytes: metrics },
     };
   },
 });

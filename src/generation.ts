@@ -86,6 +86,8 @@ export class Generation {
   /** Why the pool was destroyed; set before destroying, so calls cut off get a precise error. */
   #endReason: string | undefined;
   #ending: Promise<void> | undefined;
+  /** Calls in flight when the pool was destroyed: a drain cut short by `destroy()` reports them killed, never drained. */
+  #cutOff = 0;
   /** True once the load proof passed: from then on a worker's death is a crash worth reporting. */
   #live = false;
   readonly #onCrash: GenerationSettings['onCrash'];
@@ -285,7 +287,9 @@ export class Generation {
       clearTimeout(deadline);
       this.#onIdle = undefined;
     }
-    const killed = this.#inFlight;
+    // Destroyed by someone else while waiting (a forced shutdown): the calls it cut settled, so
+    // the count fell to zero, but they were killed, not drained.
+    const killed = this.#ending === undefined ? this.#inFlight : Math.min(accepted, this.#cutOff);
     // Only an idle pool runs its clean-up (hotDispose): a busy worker would never take it.
     if (beforeEnd !== undefined && killed === 0 && this.#ending === undefined) await beforeEnd();
     await this.destroy(killed > 0 ? `killed after drainTimeout (${timeoutMs} ms)` : 'drained');
@@ -300,6 +304,7 @@ export class Generation {
   destroy(reason: string): Promise<void> {
     if (this.#ending === undefined) {
       this.#endReason = reason;
+      this.#cutOff = this.#inFlight;
       this.#ending = this.#pool.destroy();
     }
     return this.#ending;
