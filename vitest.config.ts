@@ -4,7 +4,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     // Tests import 'hotworker' like a user would, and get the built output (npm test builds first).
-    alias: { hotworker: fileURLToPath(new URL('./dist/src/index.js', import.meta.url)) },
+    alias: [
+      { find: /^hotworker\/fleet$/, replacement: fileURLToPath(new URL('./dist/src/fleet/index.js', import.meta.url)) },
+      { find: /^hotworker$/, replacement: fileURLToPath(new URL('./dist/src/index.js', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

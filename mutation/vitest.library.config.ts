@@ -20,6 +20,9 @@ export default mergeConfig(
         'test/quickstart.test.ts',
         'test/embedded.test.ts',
         'test/interleaving*.test.ts',
+        // Through the serve child, a browser or Redis: no library coverage to measure here.
+        'test/status-page*.test.ts',
+        'test/fleet*.test.ts',
       ],
       setupFiles: ['mutation/active-mutant.ts'],
       reporters: ['default'],

@@ -115,6 +115,51 @@ function shared(contents: Uint8Array): SharedArrayBuffer {
   return buffer;
 }
 
+/**
+ * Makes an artifact of a bundle that was already built, from its bytes (fetched from Redis by
+ * a fleet node, say), without rebuilding it: the bytes are written as they are, so the code
+ * that runs is byte-identical to the code that was built. The hash is computed as
+ * {@link buildArtifact} computes it; the export names are read by esbuild without running
+ * the code. `entry` and `inputs` name the written bundle. Rejects `ERR_HOT_BUILD` when the
+ * bytes are not a parseable ES module.
+ *
+ * @param name - the bundle file's name before its hash, e.g. the module's own name.
+ */
+export async function artifactFromBundle(bundle: Uint8Array, cacheDir: string, name = 'bundle'): Promise<Artifact> {
+  const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
+  const file = join(resolve(cacheDir), `${name.replace(/[^\w.-]/g, '_')}-${hash}.mjs`);
+  await writeOnce(file, bundle);
+  let exports: string[];
+  try {
+    const result = await esbuild.build({
+      entryPoints: [file],
+      bundle: false,
+      format: 'esm',
+      platform: 'node',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    exports = Object.values(result.metafile.outputs)[0]?.exports ?? [];
+  } catch (error) {
+    throw buildError(file, error);
+  }
+  return { entry: file, hash, file, url: pathToFileURL(file).href, exports, inputs: [file], size: bundle.byteLength };
+}
+
+/** True for an {@link Artifact} (what `hot()` and `upgrade()` accept in place of an entry to build). */
+export function isArtifact(value: unknown): value is Artifact {
+  const candidate = value as Partial<Artifact> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    !(candidate instanceof URL) &&
+    typeof candidate.hash === 'string' &&
+    typeof candidate.url === 'string' &&
+    Array.isArray(candidate.exports)
+  );
+}
+
 async function assertEntryExists(entry: string): Promise<void> {
   const info = await stat(entry).catch(() => undefined);
   if (info?.isDirectory() === true) {

@@ -32,7 +32,8 @@ export type StreamControl =
 
 /** Worker to host, on a stream's port. `end` or `error` is the last message. */
 export type StreamMessage =
-  | { readonly type: 'value'; readonly value: unknown }
+  /** Values in the order yielded: what the generator made since the last message. */
+  | { readonly type: 'values'; readonly values: unknown[] }
   | { readonly type: 'end' }
   /** The generator threw: its error. */
   | { readonly type: 'error'; readonly error: SerializedError }

@@ -25,6 +25,10 @@ export const HotErrorCodes = {
   ERR_HOT_CLOSED: 'ERR_HOT_CLOSED',
   /** `rollback()` was called with no earlier version kept. */
   ERR_HOT_NO_PREVIOUS: 'ERR_HOT_NO_PREVIOUS',
+  /** A fleet rollout or rollback was asked for while another one runs on the same queue. */
+  ERR_HOT_ROLLOUT_BUSY: 'ERR_HOT_ROLLOUT_BUSY',
+  /** A fleet rollout stopped (a node could not load the version, or the canary failed too many jobs) and the fleet was moved back. */
+  ERR_HOT_ROLLOUT_FAILED: 'ERR_HOT_ROLLOUT_FAILED',
   /** `hotExport()` or `hotImport()` threw or did not settle within `loadTimeout`; the old version keeps serving. */
   ERR_HOT_STATE: 'ERR_HOT_STATE',
   /** `hotDispose()` threw or outlived `disposeTimeout` in an ending version. Reported in the event as `disposeError`, never thrown. */

@@ -183,10 +183,11 @@ export class Generation {
 
   /**
    * Runs a hotworker-internal task (a hook) on the pool, outside the call count: callers never
-   * see it. `signal` ends it (and terminates its worker) at its deadline.
+   * see it. `signal`, when given, ends it (and terminates its worker) at its deadline: only on
+   * a pool that lives on (see #proveAnswers for why not on one about to be destroyed).
    */
-  runInternal(task: CallTask, signal: AbortSignal): Promise<unknown> {
-    return this.#pool.run(task, { signal });
+  runInternal(task: CallTask, signal?: AbortSignal): Promise<unknown> {
+    return signal === undefined ? this.#pool.run(task) : this.#pool.run(task, { signal });
   }
 
   /** Thread ids of the workers alive in this generation's pool. */

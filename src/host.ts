@@ -3,6 +3,7 @@
  */
 import { resolve } from 'node:path';
 import type { HotApi, UntypedModule } from './api.js';
+import { type Artifact, isArtifact } from './build.js';
 import { HotError } from './errors.js';
 import { HotModule } from './hot-module.js';
 import { type HostOptions, type ModuleOptions, resolveModuleOptions, validateHostOptions } from './options.js';
@@ -56,11 +57,12 @@ export class HotHost {
    * `ERR_HOT_INVALID_OPTION` or `ERR_HOT_CLOSED`.
    *
    * @param entry - a path relative to the working directory, or a file URL
-   *   (`new URL('./math.ts', import.meta.url)`, which does not depend on where the process started).
+   *   (`new URL('./math.ts', import.meta.url)`, which does not depend on where the process started),
+   *   or an {@link Artifact} already built (by `buildArtifact()` or `artifactFromBundle()`), which runs as it is.
    * @param options - overrides the host's `defaults` for this module.
    */
-  async load<M = UntypedModule>(entry: string | URL, options: ModuleOptions<HotApi<NoInfer<M>>> = {}): Promise<HotModule<M>> {
-    if (this.#closed) throw new HotError('ERR_HOT_CLOSED', `Cannot load ${String(entry)}: the host is closed`);
+  async load<M = UntypedModule>(entry: string | URL | Artifact, options: ModuleOptions<HotApi<NoInfer<M>>> = {}): Promise<HotModule<M>> {
+    if (this.#closed) throw new HotError('ERR_HOT_CLOSED', `Cannot load ${label(entry)}: the host is closed`);
     const resolved = resolveModuleOptions({ ...this.#defaults, ...options } as ModuleOptions<never>);
     const opening = HotModule.open<M>(entry, {
       cacheDir: this.#cacheDir,
@@ -72,7 +74,7 @@ export class HotHost {
       const module = await opening;
       if (this.#closed) {
         await module.close();
-        throw new HotError('ERR_HOT_CLOSED', `The host closed while ${String(entry)} was loading`);
+        throw new HotError('ERR_HOT_CLOSED', `The host closed while ${label(entry)} was loading`);
       }
       this.#modules.add(module as HotModule<never>);
       return module;
@@ -103,7 +105,11 @@ export class HotHost {
  * const math = await hot<typeof import('./math.ts')>('./math.ts', { threads: 2 });
  * await math.api.fib(30);
  */
-export async function hot<M = UntypedModule>(entry: string | URL, options: HotOptions<NoInfer<M>> = {}): Promise<HotModule<M>> {
+export async function hot<M = UntypedModule>(entry: string | URL | Artifact, options: HotOptions<NoInfer<M>> = {}): Promise<HotModule<M>> {
   const { cacheDir, ...moduleOptions } = options ?? {};
   return new HotHost(cacheDir === undefined ? {} : { cacheDir }).load<M>(entry, moduleOptions);
+}
+
+function label(entry: string | URL | Artifact): string {
+  return isArtifact(entry) ? entry.entry : String(entry);
 }

@@ -14,7 +14,7 @@ import {
   type UntypedModule,
   type YieldOf,
 } from './api.js';
-import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { type Artifact, buildArtifact, isArtifact, resolveEntry } from './build.js';
 import { CacheLease } from './cache.js';
 import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { describeFailure, type FailReason, type RolloutFigures, type Watch } from './canary.js';
@@ -164,9 +164,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   /** @internal Builds and starts the first version. */
-  static async open<M>(entry: string | URL, context: ModuleContext): Promise<HotModule<M>> {
-    const path = resolveEntry(entry);
-    const artifact = await buildArtifact(path, context.cacheDir);
+  static async open<M>(entry: string | URL | Artifact, context: ModuleContext): Promise<HotModule<M>> {
+    const artifact = isArtifact(entry) ? entry : await buildArtifact(resolveEntry(entry), context.cacheDir);
     const version = versionOf(artifact, 1);
     // A crash before the module exists has no listener to tell; the load proof reports it.
     let module: HotModule<M> | undefined;
@@ -534,8 +533,9 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#assertOpen('upgrade');
     await this.#endWatch(false);
     const started = performance.now();
-    const entry = options.entry === undefined ? this.#entry : resolveEntry(options.entry);
-    const artifact = await buildArtifact(entry, this.#context.cacheDir);
+    const given = options.artifact;
+    const entry = given?.entry ?? (options.entry === undefined ? this.#entry : resolveEntry(options.entry));
+    const artifact = given ?? (await buildArtifact(entry, this.#context.cacheDir));
     this.#assertOpen('upgrade');
     await this.#holdBundles(artifact);
     const current = this.#current.version;

@@ -4,7 +4,7 @@
  */
 export type { ArgsOf, CallerCallback, FunctionName, GeneratorName, HotApi, ResultOf, UntypedModule, YieldOf } from './api.js';
 export type { Artifact } from './build.js';
-export { buildArtifact } from './build.js';
+export { artifactFromBundle, buildArtifact } from './build.js';
 export type { FailReason, RolloutFigures } from './canary.js';
 export { HotError, type HotErrorCode, HotErrorCodes, type HotErrorDetails } from './errors.js';
 export type { DrainResult, VersionInfo } from './generation.js';

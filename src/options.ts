@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
+import { type Artifact, isArtifact } from './build.js';
 import { HotError } from './errors.js';
 import {
   type CanaryOptions,
@@ -139,6 +140,13 @@ export interface UpgradeOptions {
    */
   restart?: boolean;
   /**
+   * Upgrade to this bundle, already built (by `buildArtifact()`, or by `artifactFromBundle()`
+   * from bytes fetched elsewhere, as fleet nodes do), instead of building the entry; it runs
+   * byte for byte. Later upgrades without it build from its `entry`.
+   * @default undefined (build the entry)
+   */
+  artifact?: Artifact;
+  /**
    * Shift traffic step by step, checking the new version's errors and latency at each step;
    * `true` takes every default. A failed step rejects `ERR_HOT_CANARY` and the old version
    * keeps serving.
@@ -260,7 +268,10 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
 /** Validates upgrade options. Throws `ERR_HOT_INVALID_OPTION`. */
 export function validateUpgradeOptions(options: UpgradeOptions): void {
   assertObject(options, 'options');
-  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart', 'canary', 'rollbackOn']), 'upgrade option');
+  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart', 'canary', 'rollbackOn', 'artifact']), 'upgrade option');
+  if (options.artifact !== undefined && !isArtifact(options.artifact)) {
+    throw invalid(`Expected \`artifact\` to be an artifact from buildArtifact() or artifactFromBundle(), got ${got(options.artifact)}`);
+  }
   if (options.canary !== undefined) resolveCanary(options.canary);
   if (options.rollbackOn !== undefined && options.rollbackOn !== false) resolveRollbackOn(options.rollbackOn);
   if (options.canary !== undefined && options.rollbackOn !== undefined && options.rollbackOn !== false) {

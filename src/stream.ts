@@ -104,16 +104,17 @@ export class WorkerStream<T> implements AsyncIterableIterator<T> {
   #receive(message: StreamMessage): void {
     if (this.#end !== undefined || this.#last !== undefined) return;
     switch (message.type) {
-      case 'value': {
-        const waiter = this.#waiters.shift();
-        if (waiter === undefined) {
-          this.#buffer.push(message.value);
-        } else {
-          waiter.resolve({ done: false, value: message.value });
-          this.#grant();
+      case 'values':
+        for (const value of message.values) {
+          const waiter = this.#waiters.shift();
+          if (waiter === undefined) {
+            this.#buffer.push(value);
+          } else {
+            waiter.resolve({ done: false, value });
+            this.#grant();
+          }
         }
         return;
-      }
       case 'end':
         this.#ended('done');
         return;

@@ -1,6 +1,9 @@
 import { HotError, type HotErrorCode, HotErrorCodes, type HotModule } from 'hotworker';
+import { rollback, rollout, startNode } from 'hotworker/fleet';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { gate } from './support/gate.js';
+import { redisService, startRedis } from './support/redis.js';
 import { type Workspace, workspace } from './support/workspace.js';
 
 /** Each code, produced from a bad module or a bad call. */
@@ -103,6 +106,29 @@ const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
   ],
   ['ERR_HOT_INVALID_OPTION', (ws) => ws.hot(ws.copy('versioned.ts'), { threads: 0 })],
   [
+    'ERR_HOT_ROLLOUT_BUSY',
+    async (ws) => {
+      const redis = await startRedis();
+      ws.defer(() => redis.stop());
+      const client = new Redis(redis.url);
+      ws.defer(() => client.quit());
+      await client.set('hotworker:fleet:jobs:rollout', 'another-rollout');
+      return rollback({ redis: redis.url, queue: 'jobs' });
+    },
+  ],
+  [
+    'ERR_HOT_ROLLOUT_FAILED',
+    async (ws) => {
+      const redis = await startRedis();
+      ws.defer(() => redis.stop());
+      const entry = ws.copy('versioned.ts');
+      const node = await startNode({ module: entry, redis: redis.url, queue: 'jobs', threads: 1, cacheDir: ws.cacheDir });
+      ws.defer(() => node.close());
+      ws.write('versioned.ts', `${ws.fixture('versioned.ts')}\nthrow new Error('broken at load');`);
+      return rollout({ module: entry, redis: redis.url, queue: 'jobs', canaryJobs: 0, cacheDir: ws.cacheDir });
+    },
+  ],
+  [
     'ERR_HOT_CALLBACK_SETTLED',
     async (ws) => {
       const mod = await ws.hot<typeof import('./fixtures/callbacks.ts')>(ws.copy('callbacks.ts'), { threads: 1 });
@@ -119,12 +145,18 @@ const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
   ],
 ];
 
+/** Codes that need a real redis-server (see test/support/services.ts). */
+const needsRedis = new Set<HotErrorCode>(['ERR_HOT_ROLLOUT_BUSY', 'ERR_HOT_ROLLOUT_FAILED']);
+const runnable = cases.filter(([code]) => redisService.available || !needsRedis.has(code));
+
 describe('error codes', () => {
   it('covers every code in the table', () => {
     expect(cases.map(([code]) => code).sort()).toEqual(Object.keys(HotErrorCodes).sort());
   });
 
-  it.each(cases)('%s', async (code, produce) => {
+  it.runIf(!redisService.available)('fleet codes need redis-server', () => redisService.missing());
+
+  it.each(runnable)('%s', async (code, produce) => {
     const ws = workspace();
     const error = await produce(ws).then(
       () => undefined,

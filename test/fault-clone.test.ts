@@ -24,7 +24,13 @@ describe('values that cross threads', () => {
   it('an uncloneable argument: ERR_HOT_CLONE naming the path, not a bare DataCloneError', async () => {
     const ws = workspace();
     const mod = (await ws.hot<Unclonable>(ws.copy('unclonable.ts'), { threads: 1 })) as unknown as HotModule;
-    await expect(mod.call('accepts', Symbol('secret'))).rejects.toMatchObject({ code: 'ERR_HOT_CLONE', path: 'args[0]' });
+    await expect(mod.call('accepts', Symbol('secret'))).rejects.toMatchObject({
+      code: 'ERR_HOT_CLONE',
+      path: 'args[0]',
+      message: expect.stringMatching(
+        /^Cannot send the arguments of accepts\(\) to a worker: args\[0\] is a Symbol\(secret\)\. Pass only structured-cloneable data\.$/,
+      ),
+    });
     await expect(mod.call('accepts', { deep: [1, { fn: () => 1 }] })).rejects.toMatchObject({
       code: 'ERR_HOT_CLONE',
       path: 'args[0].deep[1].fn',

@@ -16,6 +16,7 @@ describe('a worker that dies', () => {
 
     const error = await exiting;
     expect(error).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT', exitCode: 5, fn: 'exit', version: 1 });
+    expect((error as Error).message).toMatch(/^The worker running exit\(\) of version 1 exited with code 5/);
     expect((error as Error).cause).toBeInstanceOf(Error);
     expect(await Promise.all(others)).toHaveLength(10);
     expect(await mod.api.echo('next')).toBe('next');

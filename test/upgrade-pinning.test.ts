@@ -48,7 +48,12 @@ describe('calls pinned to their generation', () => {
     await mod.upgrade();
 
     expect(events).toMatchObject([{ killed: 1, drained: 0 }]);
-    expect(await straggler).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT', fn: 'hold', version: 1 });
+    expect(await straggler).toMatchObject({
+      code: 'ERR_HOT_WORKER_EXIT',
+      fn: 'hold',
+      version: 1,
+      message: 'The worker running hold() of version 1 was terminated: killed after drainTimeout (50 ms)',
+    });
     expect(await mod.api.version()).toBe('new');
   });
 });

@@ -11,9 +11,10 @@ import { rollback, status, upgrade } from './admin.js';
 import { CommandError, UsageError } from './args.js';
 import { build } from './build.js';
 import type { Command } from './command.js';
+import { fleet, rolloutCommand, withFleetRollback, worker } from './fleet.js';
 import { serve } from './serve.js';
 
-const commands: readonly Command[] = [serve, build, upgrade, rollback, status];
+const commands: readonly Command[] = [serve, build, upgrade, withFleetRollback(rollback), status, worker, rolloutCommand, fleet];
 
 function usage(): string {
   const width = Math.max(...commands.map((command) => command.name.length));

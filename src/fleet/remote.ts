@@ -1,0 +1,116 @@
+/**
+ * The typed producer: `remote<typeof import('./render.ts')>({ queue, connection })` gives
+ * `api.fn(...)`, which adds a job named after the function and resolves with its result.
+ */
+import { type ConnectionOptions, type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { type ArgsOf, createApi, type FunctionName, type HotApi, type UntypedModule } from '../api.js';
+import { HotError } from '../errors.js';
+import { closeRedis, openRedis } from './connection.js';
+import { rebuildFailure } from './failure.js';
+
+/** Options of {@link remote}. */
+export interface RemoteOptions {
+  /** The BullMQ queue the fleet's nodes take jobs from. */
+  queue: string;
+  /** A Redis URL, an ioredis client (left open by `close()`), or BullMQ connection options. */
+  connection: string | Redis | ConnectionOptions;
+  /**
+   * Options of every job added (attempts, backoff, priority, removeOnComplete, …).
+   * @default { removeOnComplete: 1000, removeOnFail: 5000 }
+   */
+  jobOptions?: JobsOptions;
+  /**
+   * Told of connection errors (Redis restarting, say). ioredis reconnects by itself and calls
+   * waiting meanwhile settle once it is back, so these need no action.
+   * @default undefined (ignored)
+   */
+  onError?: (error: Error) => void;
+}
+
+/** A fleet seen from a producer. */
+export interface RemoteModule<M = UntypedModule> {
+  /**
+   * Every exported function of `M`: adds a job and resolves with its result. Rejects with a
+   * `HotError` (its code kept) or the module's own error rebuilt (its name and message).
+   */
+  readonly api: HotApi<M>;
+  /** Adds a job without waiting for it: `add('tile', [x, y, z], { priority: 1 })`. */
+  add<K extends FunctionName<M>>(name: K, args: ArgsOf<M, K>, jobOptions?: JobsOptions): Promise<Job>;
+  /** The BullMQ queue, for anything else (counts, pause, clean). */
+  readonly queue: Queue;
+  /** Closes the queue and the events stream (and the Redis connection when given as a URL). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_JOB_OPTIONS: JobsOptions = { removeOnComplete: 1000, removeOnFail: 5000 };
+
+/**
+ * A typed client of a fleet.
+ * @example
+ * const render = remote<typeof import('./render.ts')>({ queue: 'render', connection: 'redis://127.0.0.1:6379' });
+ * const png = await render.api.tile(1, 2, 3);
+ * await render.close();
+ */
+export function remote<M = UntypedModule>(options: RemoteOptions): RemoteModule<M> {
+  if (typeof options !== 'object' || options === null || typeof options.queue !== 'string' || options.queue === '') {
+    throw new HotError('ERR_HOT_INVALID_OPTION', `Expected \`queue\` to be a queue name, got \`${String(options?.queue)}\``);
+  }
+  const owned = typeof options.connection === 'string' ? openRedis(options.connection) : undefined;
+  const connection = (owned?.client ?? options.connection) as ConnectionOptions;
+  const queue = new Queue(options.queue, { connection });
+  // Every waiting call listens for its own job's end (BullMQ's waitUntilFinished): many at once is normal.
+  queue.setMaxListeners(0);
+  const onError = (error: Error) => options.onError?.(error);
+  queue.on('error', onError);
+  const events = openEvents(options.queue, connection, owned?.client);
+  void events.then((ready) => ready.on('error', onError), onError);
+  const jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions };
+  let closed: Promise<void> | undefined;
+
+  const add = (name: string, args: readonly unknown[], extra?: JobsOptions): Promise<Job> => {
+    if (closed !== undefined) {
+      return Promise.reject(new HotError('ERR_HOT_CLOSED', `Cannot add ${name}: the remote client of queue ${options.queue} is closed`));
+    }
+    return queue.add(name, args, { ...jobOptions, ...extra });
+  };
+  const call = async (name: string, args: unknown[]): Promise<unknown> => {
+    const listening = await events;
+    const job = await add(name, args);
+    try {
+      return await job.waitUntilFinished(listening);
+    } catch (error) {
+      throw rebuildFailure((error as Error).message, name);
+    }
+  };
+  return {
+    api: createApi<M>(call, () => false),
+    add: add as RemoteModule<M>['add'],
+    queue,
+    close() {
+      closed ??= (async () => {
+        await Promise.allSettled([events.then((ready) => ready.close()), queue.close()]);
+        if (owned !== undefined) await closeRedis(owned);
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * A QueueEvents that sees every event from now on. BullMQ's QueueEvents starts reading the
+ * events stream at `$` only after a round trip of its own, so a job that finishes in between
+ * would never be heard of (its waiter would hang): start it from the stream's last id, read now.
+ */
+async function openEvents(name: string, connection: ConnectionOptions, client: Redis | undefined): Promise<QueueEvents> {
+  const reader = client ?? (connection instanceof Redis ? connection : new Redis({ ...(connection as RedisOptions), lazyConnect: true }));
+  try {
+    const [last] = await reader.xrevrange(`bull:${name}:events`, '+', '-', 'COUNT', 1);
+    const events = new QueueEvents(name, { connection, lastEventId: last?.[0] ?? '0-0' });
+    events.setMaxListeners(0);
+    await events.waitUntilReady();
+    return events;
+  } finally {
+    if (reader !== client && reader !== connection) reader.disconnect();
+  }
+}
