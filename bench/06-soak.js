@@ -10,7 +10,7 @@
  * The module is served by a `HotServer` (upgrades go through it, one call per cycle goes over
  * HTTP) so the size of `/metrics` can be measured: after 10 cycles and at the end.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../dist/src/serve/log.js';
 import { HotServer } from '../dist/src/serve/server.js';
@@ -25,6 +25,8 @@ const TARGET_MB = 30;
 const METRICS_RATIO = 2;
 const METRICS_REFERENCE_CYCLE = 10;
 const THREADS = 2;
+/** "A few dozen": keepVersions (5) bundles, the lease, and those built within the prune grace period. */
+const CACHE_FILES_TARGET = 36;
 
 export default defineScenario(import.meta.url, {
   id: '06',
@@ -40,11 +42,12 @@ export default defineScenario(import.meta.url, {
     const referenceCycle = params.cycles / 10;
     const dir = scratch();
     const source = upgradable(dir);
+    const cacheDir = join(dir, '.hotworker');
     const server = await HotServer.start({
       entry: source.entry,
       port: 0,
       threads: THREADS,
-      cacheDir: join(dir, '.hotworker'),
+      cacheDir,
       logger: silentLogger,
     });
     const { module } = server;
@@ -60,7 +63,8 @@ export default defineScenario(import.meta.url, {
     try {
       for (let cycle = 1; cycle <= params.cycles; cycle++) {
         const started = performance.now();
-        const tag = cycle % 2 === 1 ? 'B' : 'A';
+        // A new bundle every cycle, as real edits make: what the cache must not keep for ever.
+        const tag = `${cycle % 2 === 1 ? 'B' : 'A'}${cycle}`;
         source.setTag(tag);
         await server.upgrade('soak');
         for (let i = 0; i < params.callsPerCycle - 1; i++) {
@@ -82,8 +86,10 @@ export default defineScenario(import.meta.url, {
       metrics.end = await metricsBytes();
     } finally {
       const end = module.stats;
+      const cacheFiles = countFiles(cacheDir);
       await server.close();
       samples.at(-1).end = end;
+      samples.at(-1).cacheFiles = cacheFiles;
     }
     progress.done();
 
@@ -128,6 +134,7 @@ export default defineScenario(import.meta.url, {
             ['worker threads alive at the end (before close)', `${aliveThreads} (pool size ${THREADS})`],
             ['OS threads at the end − after the first load', osThreadGrowth === null ? 'n/a (not Linux)' : String(osThreadGrowth)],
             ['failed calls / wrong-version answers', `${failed} / ${wrong}`],
+            [`files in the cache folder after ${params.cycles} upgrades (leases included)`, String(last.cacheFiles)],
             [`cycle time, first ${early.length} cycles`, `${spread(summarize(early), 'ms')}, p95 ${ms(percentile(early, 95))}`],
             [`cycle time, last ${late.length} cycles`, `${spread(summarize(late), 'ms')}, p95 ${ms(percentile(late, 95))}`],
             [
@@ -158,6 +165,13 @@ export default defineScenario(import.meta.url, {
           value: aliveThreads,
         },
         {
+          name: `files in the cache folder after ${params.cycles} upgrades, each a new bundle`,
+          figure: String(last.cacheFiles),
+          goal: `≤ ${CACHE_FILES_TARGET}`,
+          met: last.cacheFiles <= CACHE_FILES_TARGET,
+          value: last.cacheFiles,
+        },
+        {
           name: `/metrics size after ${params.cycles} cycles vs after ${METRICS_REFERENCE_CYCLE}`,
           figure: `${(metrics.end / metrics.reference).toFixed(2)}× (${num(metrics.end)} bytes)`,
           goal: `≤ ${METRICS_RATIO}×`,
@@ -185,6 +199,11 @@ function sample(cycle, module) {
     osThreads: osThreads(),
     workers: stats.alive.reduce((sum, generation) => sum + generation.threadIds.length, 0),
   };
+}
+
+/** Files under `dir`, subfolders included. */
+function countFiles(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length;
 }
 
 /** Threads of this process, from /proc (Linux); null elsewhere. */

@@ -3,8 +3,9 @@
  * coded error. A function's own error passes through unwrapped; everything else is a
  * HotError with the original as `cause`.
  */
+import { locateCloneFailure } from './clone.js';
 import { HotError, HotErrorCodes } from './errors.js';
-import { deserializeError, type ExitReport, FAULT, findUncloneable, isFault } from './protocol.js';
+import { deserializeError, type ExitReport, FAULT, findUncloneable, isFault, type Uncloneable } from './protocol.js';
 
 /** What is known about a call when it fails. */
 export interface FailedCall {
@@ -17,6 +18,8 @@ export interface FailedCall {
   readonly timedOutAfterMs: number | undefined;
   /** Why the generation's pool was destroyed, if it was. */
   readonly endReason: string | undefined;
+  /** True when the call moved objects (`transfer`): its arguments may be detached since. */
+  readonly transferred?: boolean;
 }
 
 /** Maps a call's rejection to what its caller receives. */
@@ -30,7 +33,7 @@ export function callError(error: unknown, call: FailedCall): unknown {
         return new HotError(
           'ERR_HOT_CLONE',
           `${fn}() returned a value that cannot cross threads: ${error.path} is a ${error.what}. Return only structured-cloneable data.`,
-          { fn, version, path: error.path },
+          { fn, version, path: error.path, ...(error.cause === undefined ? {} : { cause: deserializeError(error.cause) }) },
         );
       case 'load': {
         const cause = deserializeError(error.error);
@@ -54,21 +57,49 @@ export function callError(error: unknown, call: FailedCall): unknown {
     );
   }
   if (call.signal?.aborted && (error as Error)?.name === 'AbortError') return call.signal.reason;
-  if ((error as Error)?.name === 'DataCloneError') {
-    const found = findUncloneable(call.args, 'args');
-    const where = found ? `${found.path} is a ${found.what}` : (error as Error).message;
+  const unsent = call.endReason === undefined ? sendError(error, call) : undefined;
+  if (unsent !== undefined) return unsent;
+  return workerDeath(error, { version, fn, endReason: call.endReason });
+}
+
+/**
+ * The task never left this thread: piscina's postMessage of it threw (an argument structured
+ * clone refuses, a getter of an argument that throws, nesting too deep, an invalid transfer
+ * list) and piscina rejected the call with that raw error, the worker untouched.
+ */
+function sendError(error: unknown, call: FailedCall): HotError | undefined {
+  const { fn, version } = call;
+  if ((error as { code?: unknown })?.code === 'ERR_INVALID_TRANSFER_OBJECT') {
     return new HotError(
-      'ERR_HOT_CLONE',
-      `Cannot send the arguments of ${fn}() to a worker: ${where}. Pass only structured-cloneable data.`,
-      {
-        cause: error,
-        fn,
-        version,
-        ...(found ? { path: found.path } : {}),
-      },
+      'ERR_HOT_INVALID_OPTION',
+      `Expected \`transfer\` of ${fn}() to list only transferable objects (ArrayBuffer, MessagePort, …): ${(error as Error).message}`,
+      { cause: error, fn, version },
     );
   }
-  return workerDeath(error, { version, fn, endReason: call.endReason });
+  if (isOutOfMemory(error) || /worker exited with code/.test(String((error as Error)?.message))) return undefined;
+  const cloneError = (error as Error)?.name === 'DataCloneError';
+  // A transferred buffer is detached once sent: cloning the arguments again proves nothing.
+  if (call.transferred === true && !cloneError) return undefined;
+  // Only on a failure: clone the arguments again to learn whether they were the problem, and where.
+  const found: (Uncloneable & { cause?: unknown }) | undefined = cloneError
+    ? (safeFind(call.args) ?? locateCloneFailure(call.args, 'args'))
+    : locateCloneFailure(call.args, 'args');
+  if (found === undefined && !cloneError) return undefined;
+  const where = found ? `${found.path} is a ${found.what}` : (error as Error).message;
+  return new HotError('ERR_HOT_CLONE', `Cannot send the arguments of ${fn}() to a worker: ${where}. Pass only structured-cloneable data.`, {
+    cause: found?.cause ?? error,
+    fn,
+    version,
+    ...(found ? { path: found.path } : {}),
+  });
+}
+
+function safeFind(args: readonly unknown[]): Uncloneable | undefined {
+  try {
+    return findUncloneable(args, 'args');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Maps whatever piscina reports for a dead worker to `ERR_HOT_WORKER_EXIT`, keeping the cause. */

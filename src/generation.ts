@@ -273,6 +273,7 @@ export class Generation {
         signal: timeout ? timeout.userSignal : options?.signal,
         timedOutAfterMs: timeout?.limit.expired ? timeout.ms : undefined,
         endReason: this.#endReason,
+        transferred: options?.transferList !== undefined,
       });
     });
   }

@@ -15,10 +15,12 @@ import {
   type YieldOf,
 } from './api.js';
 import { type Artifact, buildArtifact, isArtifact, resolveEntry } from './build.js';
+import { CacheLease } from './cache.js';
 import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { describeFailure, type FailReason, type RolloutFigures, type Watch } from './canary.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
+import { callError } from './faults.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
 import { dispose, handOver } from './hooks.js';
 import {
@@ -136,6 +138,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
   readonly #api: HotApi<M>;
+  /** The bundles this module still needs (history and every generation alive), leased against pruning. */
+  readonly #lease: CacheLease;
   /** Which generation takes each new call while a canary or watch runs; plain otherwise. */
   readonly #router = new Router();
   /** The generation the last call was routed to (see routedVersion). */
@@ -152,6 +156,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#routed = first;
     this.#alive.add(first);
     this.#history.push({ version: first.version, artifact: first.artifact });
+    this.#lease = new CacheLease(context.cacheDir);
     this.#nextId = first.version.id + 1;
     this.#api = createApi<M>(
       (name, args) => this.#run(name, args, undefined),
@@ -177,6 +182,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       throw error;
     }
     module = new HotModule<M>(context, first);
+    await module.#holdBundles();
     return module;
   }
 
@@ -326,7 +332,16 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (typeof name !== 'string' || !generation.functions.has(name)) {
       return Promise.reject(noExport(name, generation));
     }
-    const callbacks = openCallbacks(args);
+    let callbacks: ReturnType<typeof openCallbacks>;
+    try {
+      callbacks = openCallbacks(args);
+    } catch (error) {
+      // Reading the arguments threw (a getter, a Proxy trap): say which one, as a failed send would.
+      const version = generation.version.id;
+      return Promise.reject(
+        callError(error, { fn: name, args, version, signal: undefined, timedOutAfterMs: undefined, endReason: undefined }),
+      );
+    }
     if (callbacks !== undefined) {
       return this.#router.observe(
         generation,
@@ -397,6 +412,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     await this.#queue;
     await Promise.all([...this.#alive].map(end));
     this.#alive.clear();
+    await this.#lease.release();
     if (first) {
       this.#context.onClosed?.(this as HotModule<never>);
       this.emit('close');
@@ -447,6 +463,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
         const drain = await this.#retire(next);
         this.#alive.delete(next);
         this.#watching = undefined;
+        await this.#pruneCache();
         const reason = verdict.reason ?? 'auto';
         this.emit('rollback', {
           from: next.version,
@@ -461,6 +478,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       const drain = await this.#retire(previous);
       this.#alive.delete(previous);
       this.#watching = undefined;
+      await this.#pruneCache();
       if (!this.closed) this.emit('upgrade', { from: previous.version, to: next.version, switchMs, ...drain });
     });
     this.#watching = { watch, done };
@@ -482,6 +500,22 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       disposeError = await dispose(generation, this.#context.options.disposeTimeout);
     });
     return disposeError === undefined ? drain : { ...drain, disposeError };
+  }
+
+  /** Leases every bundle in history or alive (and `extra`, an upgrade's new build); the rest may be pruned. */
+  /** What left history and has drained is no longer needed here: let the cache drop it. */
+  async #pruneCache(): Promise<void> {
+    // Once closing, the lease is released (or about to be): never write it again.
+    if (this.closed) return;
+    await this.#holdBundles();
+    await this.#lease.prune();
+  }
+
+  #holdBundles(extra?: Artifact): Promise<void> {
+    const files = new Set(this.#history.map((kept) => kept.artifact.file));
+    for (const generation of this.#alive) files.add(generation.artifact.file);
+    if (extra !== undefined) files.add(extra.file);
+    return this.#lease.hold(files);
   }
 
   #serialize(step: () => Promise<VersionInfo>): Promise<VersionInfo> {
@@ -506,6 +540,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const entry = given?.entry ?? (options.entry === undefined ? this.#entry : resolveEntry(options.entry));
     const artifact = given ?? (await buildArtifact(entry, this.#context.cacheDir));
     this.#assertOpen('upgrade');
+    await this.#holdBundles(artifact);
     const current = this.#current.version;
     if (artifact.hash === current.hash && options.restart !== true) {
       this.#entry = entry;
@@ -597,6 +632,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     phase('drain', { version: next.version.id, inFlight: previous.inFlight });
     const drain = await this.#retire(previous);
     this.#alive.delete(previous);
+    await this.#pruneCache();
     const event = { from: previous.version, to: next.version, switchMs, ...drain };
     if (kind === 'upgrade') this.emit('upgrade', event);
     else this.emit('rollback', { ...event, reason: 'manual' });

@@ -111,7 +111,8 @@ export interface ModuleOptions<Api = unknown> {
 /** Options of a {@link HotHost}: shared by its modules. */
 export interface HostOptions {
   /**
-   * Where bundles are written, relative to the working directory. Safe to delete while no host runs.
+   * Where bundles are written, relative to the working directory. Safe to delete at any time (a
+   * worker writes its bundle back); pruned after each upgrade of what no live host still needs.
    * @default '.hotworker'
    */
   cacheDir?: string;

@@ -101,14 +101,15 @@ export const EXIT_REPORT = 'hotworker:exit';
  * A failure a worker reports in place of a result. Thrown from the dispatcher (so piscina
  * rejects the task with it) as a plain, cloneable object.
  * - `user`: the function threw; `error` keeps its name, message, stack and own properties.
- * - `clone`: the result cannot be structured-cloned; `path` names the offending value.
+ * - `clone`: the result cannot be structured-cloned; `path` names the offending value, `cause`
+ *   what the clone (or a getter on the way) threw, when known.
  * - `load`: the bundle failed to load in this worker (a replacement worker, after the version went live).
  * - `no-export`: the name is not an exported function of the bundle.
  * - `generator`: a generator function was called as a plain function (it only streams).
  */
 export type Fault =
   | { readonly [FAULT]: 'user' | 'load'; readonly error: SerializedError }
-  | { readonly [FAULT]: 'clone'; readonly path: string; readonly what: string }
+  | { readonly [FAULT]: 'clone'; readonly path: string; readonly what: string; readonly cause?: SerializedError }
   | { readonly [FAULT]: 'no-export' | 'generator' };
 
 export const FAULT = 'hotworker:fault';
@@ -127,39 +128,71 @@ export interface SerializedError {
   readonly cause?: SerializedError | { readonly value: unknown };
 }
 
+/**
+ * Never throws, whatever was thrown: a getter that throws (on the error or inside a value
+ * of it) loses only that property, and an unreadable error becomes a description.
+ */
 export function serializeError(error: unknown, depth = 0): SerializedError {
+  try {
+    return serializeReadable(error, depth);
+  } catch (failure) {
+    return { name: 'Error', message: `A thrown value could not be read: ${messageOf(failure)}`, stack: undefined, props: {} };
+  }
+}
+
+function serializeReadable(error: unknown, depth: number): SerializedError {
   if (!(error instanceof Error)) {
-    const uncloneable = findUncloneable(error, 'value');
     return {
       name: 'Error',
       message: `Non-error value thrown: ${describe(error)}`,
       stack: undefined,
-      props: uncloneable === undefined ? { value: error } : {},
+      props: isCloneable(error, 'value') ? { value: error } : {},
     };
   }
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(error)) {
     if (key === 'cause') continue;
-    const value = (error as unknown as Record<string, unknown>)[key];
-    if (findUncloneable(value, key) === undefined) props[key] = value;
+    try {
+      const value = (error as unknown as Record<string, unknown>)[key];
+      if (isCloneable(value, key)) props[key] = value;
+    } catch {
+      // A getter that throws: the property is left out; the error itself still reaches the caller.
+    }
   }
   const serialized: {
     -readonly [K in keyof SerializedError]: SerializedError[K];
   } = {
-    name: error.name,
-    message: error.message,
-    stack: error.stack,
+    name: String(error.name),
+    message: String(error.message),
+    stack: typeof error.stack === 'string' ? error.stack : undefined,
     props,
   };
   if ('cause' in error && error.cause !== undefined && depth < 8) {
     serialized.cause =
       error.cause instanceof Error
         ? serializeError(error.cause, depth + 1)
-        : findUncloneable(error.cause, 'cause') === undefined
+        : isCloneable(error.cause, 'cause')
           ? { value: error.cause }
           : { value: describe(error.cause) };
   }
   return serialized;
+}
+
+/** What the walk can tell, and no more: a walk that throws (a getter) means not cloneable. */
+function isCloneable(value: unknown, path: string): boolean {
+  try {
+    return findUncloneable(value, path) === undefined;
+  } catch {
+    return false;
+  }
+}
+
+function messageOf(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'an unreadable value';
+  }
 }
 
 const builtinErrors: Record<string, ErrorConstructor> = {
@@ -205,12 +238,22 @@ export interface Uncloneable {
 }
 
 /**
+ * The deepest nesting a value may have to cross threads. A worker (4 MB of stack) can post a
+ * result nested a few thousand levels deep that the main thread then fails to read: Node
+ * drops such a message ('messageerror') and the call would never settle. Measured on Node 20:
+ * the main thread reads ~1,950 levels of objects, ~3,300 of arrays; this keeps a margin.
+ */
+export const MAX_NESTING = 1000;
+
+/**
  * Finds the first value under `value` that structured clone rejects (functions, symbols,
  * promises, weak collections) and returns where it is, e.g. `result.items[2].onDone`.
  * Returns `undefined` when the value looks cloneable. Cheap for primitives and binary data,
- * linear in the size of plain objects and arrays.
+ * linear in the size of plain objects and arrays. Values nested more than {@link MAX_NESTING}
+ * levels deep are reported too. A quick check, not a proof: host objects and Proxies pass it
+ * (the clone itself then fails, and `src/clone.ts` says where). Getters run, and may throw.
  */
-export function findUncloneable(value: unknown, path: string, seen?: Set<object>): Uncloneable | undefined {
+export function findUncloneable(value: unknown, path: string, seen?: Set<object>, depth = 0): Uncloneable | undefined {
   const type = typeof value;
   if (type === 'function' || type === 'symbol') return { path, what: describe(value) };
   if (type !== 'object' || value === null) return undefined;
@@ -223,30 +266,35 @@ export function findUncloneable(value: unknown, path: string, seen?: Set<object>
   }
   const visited = seen ?? new Set<object>();
   if (visited.has(object)) return undefined;
+  if (depth >= MAX_NESTING) {
+    return { path: path.length > 80 ? `${path.slice(0, 80)}…` : path, what: `value nested more than ${MAX_NESTING} levels deep` };
+  }
   visited.add(object);
   if (object instanceof Map) {
     for (const [key, entry] of object) {
-      const found = findUncloneable(key, `${path}.<key>`, visited) ?? findUncloneable(entry, `${path}.get(${describe(key)})`, visited);
+      const found =
+        findUncloneable(key, `${path}.<key>`, visited, depth + 1) ??
+        findUncloneable(entry, `${path}.get(${describe(key)})`, visited, depth + 1);
       if (found !== undefined) return found;
     }
     return undefined;
   }
   if (object instanceof Set) {
     for (const entry of object) {
-      const found = findUncloneable(entry, `${path}.<entry>`, visited);
+      const found = findUncloneable(entry, `${path}.<entry>`, visited, depth + 1);
       if (found !== undefined) return found;
     }
     return undefined;
   }
   if (Array.isArray(object)) {
     for (let i = 0; i < object.length; i++) {
-      const found = findUncloneable(object[i], `${path}[${i}]`, visited);
+      const found = findUncloneable(object[i], `${path}[${i}]`, visited, depth + 1);
       if (found !== undefined) return found;
     }
     return undefined;
   }
   for (const key of Object.keys(object)) {
-    const found = findUncloneable((object as Record<string, unknown>)[key], `${path}.${key}`, visited);
+    const found = findUncloneable((object as Record<string, unknown>)[key], `${path}.${key}`, visited, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;

@@ -8,6 +8,7 @@
  * to the host instead, which never shifts traffic to such a pool.
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { locateCloneFailure } from '../src/clone.js';
 import {
   type CallTask,
   EXIT_REPORT,
@@ -19,13 +20,17 @@ import {
   type LoadReport,
   PING,
   serializeError,
+  type Uncloneable,
   type WorkerData,
 } from '../src/protocol.js';
 import { importBundle } from './bundle.js';
 import { reviveCallbacks } from './callbacks.js';
 import { commonJsNamespace } from './commonjs.js';
+import { guardResponses } from './guard-response.js';
 import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
 import { isGeneratorFunction, pumpStream } from './stream.js';
+
+guardResponses();
 
 // Stack traces from the bundle point at the user's own .ts lines (the bundle has an inline map).
 process.setSourceMapsEnabled(true);
@@ -147,7 +152,13 @@ function checkResult(result: unknown): unknown {
   if (typeof result !== 'object' || result === null) {
     if (typeof result !== 'function' && typeof result !== 'symbol') return result;
   }
-  const found = findUncloneable(result, 'result');
+  let found: Uncloneable | undefined;
+  try {
+    found = findUncloneable(result, 'result');
+  } catch {
+    // A getter of the result threw while walking it: find which, without throwing.
+    found = locateCloneFailure(result, 'result');
+  }
   // An uncloneable result would make piscina's postMessage throw inside the worker, killing it;
   // report precisely instead.
   if (found !== undefined)
@@ -155,6 +166,7 @@ function checkResult(result: unknown): unknown {
       [FAULT]: 'clone',
       path: found.path,
       what: found.what,
+      ...('cause' in found ? { cause: serializeError(found.cause) } : {}),
     } satisfies Fault;
   return result;
 }

@@ -95,3 +95,35 @@ function discard(request: IncomingMessage): void {
 function tooLarge(limit: number): BodyError {
   return new BodyError('too-large', `The request body is larger than the limit of ${limit} bytes (--max-body)`);
 }
+
+/**
+ * How deeply a JSON body may nest arrays and objects. Deeper values parse, but cannot cross to
+ * a worker (structured clone runs out of stack near a few thousand levels, and a result that
+ * deep cannot come back): refused up front with a 400 that names the bound.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/**
+ * The nesting of a JSON text more than {@link MAX_JSON_DEPTH} levels deep, as an Error to
+ * answer with; `undefined` when within the bound. One pass over the text, strings skipped.
+ */
+export function jsonDepthError(text: string): Error | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        return new Error(
+          `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; at most ${MAX_JSON_DEPTH} are accepted`,
+        );
+      }
+    } else if (code === 0x5d || code === 0x7d) depth--;
+  }
+  return undefined;
+}

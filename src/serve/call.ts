@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HotError, type HotModule } from '../index.js';
 import { type AccessPolicy, hasAdminToken } from './access.js';
-import { BodyError, readBody } from './body.js';
+import { BodyError, jsonDepthError, readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';
 import type { OpenCalls } from './open-calls.js';
 import { redactPaths } from './redact.js';
@@ -125,6 +125,8 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
 function parseArguments(body: Buffer): unknown[] | Error {
   const text = body.toString('utf8');
   if (text.trim() === '') return [];
+  const tooDeep = jsonDepthError(text);
+  if (tooDeep !== undefined) return tooDeep;
   let value: unknown;
   try {
     value = JSON.parse(text);
