@@ -16,6 +16,7 @@ import {
   validateCallOptions,
   validateUpgradeOptions,
 } from './options.js';
+import { Standby } from './standby.js';
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
 export interface UpgradeEvent extends DrainResult {
@@ -25,6 +26,8 @@ export interface UpgradeEvent extends DrainResult {
   readonly to: VersionInfo;
   /** Milliseconds from `upgrade()` (or `rollback()`) being called to the shift of traffic. */
   readonly switchMs: number;
+  /** True when the new version was handed to standby workers; false when threads were booted for it. */
+  readonly standby: boolean;
 }
 
 /**
@@ -89,6 +92,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
   readonly #api: HotApi<M>;
+  /** Workers booted for the next upgrade; never a pool already handed a version. Undefined with `standby: false` or once closed. */
+  #standby: Standby | undefined;
 
   /** @internal Use `hot()` or `HotHost.load()`. */
   constructor(context: ModuleContext, first: Generation) {
@@ -124,6 +129,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       throw error;
     }
     module = new HotModule<M>(context, first);
+    module.#refillStandby();
     return module;
   }
 
@@ -155,11 +161,15 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return this.#closing.signal.aborted;
   }
 
-  /** Live figures: calls in flight per version alive, threads and queue of the current pool. */
+  /**
+   * Live figures: calls in flight per version alive, threads and queue of the current pool,
+   * and the standby workers (booted for the next upgrade, not serving).
+   */
   get stats(): {
     current: Generation['stats'];
     inFlight: number;
     alive: { version: VersionInfo; inFlight: number; threadIds: number[] }[];
+    standby: { ready: boolean; threadIds: number[] };
   } {
     const alive = [...this.#alive].map((generation) => ({
       version: generation.version,
@@ -170,6 +180,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       current: this.#current.stats,
       inFlight: alive.reduce((sum, g) => sum + g.inFlight, 0),
       alive,
+      standby: { ready: this.#standby?.ready ?? false, threadIds: this.#standby?.threadIds ?? [] },
     };
   }
 
@@ -266,6 +277,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     await this.#queue;
     await Promise.all([...this.#alive].map(end));
     this.#alive.clear();
+    await this.#standby?.destroy();
+    this.#standby = undefined;
     if (first) {
       this.#context.onClosed?.(this as HotModule<never>);
       this.emit('close');
@@ -330,20 +343,42 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   /** Starts a generation and proves it (load, answer, and `verify` when asked); the old one is untouched on failure. */
   async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean): Promise<Generation> {
     const signal = this.#closing.signal;
-    const next = await Generation.start(
-      artifact,
-      version,
-      generationSettings(this.#context, (event) => this.emit('crash', event)),
-      signal,
-    );
+    const standby = this.#standby;
+    let next: Generation;
+    try {
+      next = await Generation.start(
+        artifact,
+        version,
+        generationSettings(this.#context, (event) => this.emit('crash', event)),
+        signal,
+        standby,
+      );
+    } catch (error) {
+      this.#standbyUsed(standby, true);
+      throw error;
+    }
+    this.#standbyUsed(standby, false);
     try {
       if (runVerify) await verify(next, this.#context.options, signal);
       this.#assertOpen('upgrade');
     } catch (error) {
       await next.destroy('the upgrade failed');
+      this.#refillStandby();
       throw error;
     }
     return next;
+  }
+
+  /** Forgets a standby pool once handed to a version (its generation owns it now); refills at once when `refill`. */
+  #standbyUsed(standby: Standby | undefined, refill: boolean): void {
+    if (standby?.claimed && standby === this.#standby) this.#standby = undefined;
+    if (refill) this.#refillStandby();
+  }
+
+  /** Boots a new standby set when standby is on, the module open, and none is booting or ready. */
+  #refillStandby(): void {
+    if (!this.#context.options.standby || this.#closing.signal.aborted || this.#standby !== undefined) return;
+    this.#standby = new Standby(this.#context.options);
   }
 
   async #shift(next: Generation, kind: 'upgrade' | 'rollback', started: number): Promise<VersionInfo> {
@@ -351,12 +386,15 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#current = next;
     this.#alive.add(next);
     const switchMs = performance.now() - started;
+    // Off the critical path: the switch is done; the next upgrade finds these threads booted.
+    this.#refillStandby();
     const drain = await previous.drain(this.#context.options.drainTimeout);
     this.#alive.delete(previous);
     this.emit(kind, {
       from: previous.version,
       to: next.version,
       switchMs,
+      standby: next.fromStandby,
       ...drain,
     });
     this.#assertOpen(kind === 'upgrade' ? 'upgrade' : 'roll back');

@@ -7,7 +7,7 @@
  * leaves later tasks queued forever, see ../shared/NOTES.md). Load failures are reported
  * to the host instead, which never shifts traffic to such a pool.
  */
-import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { parentPort, threadId } from 'node:worker_threads';
 import {
   type CallTask,
   EXIT_REPORT,
@@ -19,15 +19,13 @@ import {
   type LoadReport,
   PING,
   serializeError,
-  type WorkerData,
 } from '../src/protocol.js';
+import { importVersion } from './worker-data.js';
 
 // Stack traces from the bundle point at the user's own .ts lines (the bundle has an inline map).
 process.setSourceMapsEnabled(true);
 
 type Exported = (...args: unknown[]) => unknown;
-
-const { bundle } = workerData as WorkerData;
 
 /** The module's exported functions by name; empty until the import settles. */
 const functions = new Map<string, Exported>();
@@ -35,7 +33,8 @@ let loadFault: Fault | undefined;
 /** True once the import has settled, whether it loaded or failed. */
 let settled = false;
 
-const loading = import(bundle).then(
+// A standby worker waits in importVersion() for the version it will run (./worker-data.ts).
+const loading = importVersion().then(
   (namespace: Record<string, unknown>) => {
     for (const [name, value] of Object.entries(namespace)) {
       if (typeof value === 'function') functions.set(name, value as Exported);

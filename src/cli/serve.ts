@@ -17,6 +17,8 @@ Options:
       --host <address>        address to listen on (default: 127.0.0.1)
   -t, --threads <n>           worker threads per version (default: half the cores, at least 1)
   -w, --watch                 upgrade when the module or any local file it imports changes
+      --no-standby            boot threads at each upgrade instead of keeping standby threads ready
+                              (saves the memory of one idle set of threads; upgrades take longer)
       --call-timeout <ms>     a call running longer is stopped and answered 504 (default: none)
       --drain-timeout <ms>    after an upgrade, time the old version has to finish its calls (default: 30000)
       --max-body <size>       largest request body, e.g. 1048576, 512kb, 2mb; larger is 413 (default: 1mb)
@@ -57,6 +59,7 @@ export const serve: Command = {
         host: { type: 'string' },
         threads: { type: 'string', short: 't' },
         watch: { type: 'boolean', short: 'w' },
+        'no-standby': { type: 'boolean' },
         'call-timeout': { type: 'string' },
         'drain-timeout': { type: 'string' },
         'max-body': { type: 'string' },
@@ -88,6 +91,7 @@ export const serve: Command = {
       adminToken: text(values, 'admin-token') ?? (process.env.HOTWORKER_ADMIN_TOKEN || undefined),
       exposeStack: values['expose-stack'] === true,
       watch: values.watch === true,
+      standby: values['no-standby'] !== true,
       shutdownTimeout: milliseconds(values, 'shutdown-timeout'),
       cacheDir: text(values, 'cache-dir'),
       logger,

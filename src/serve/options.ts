@@ -23,6 +23,11 @@ export interface ServeOptions {
    */
   threads?: number;
   /**
+   * Keep standby workers booted for the next upgrade (the library's `standby` option).
+   * @default true
+   */
+  standby?: boolean;
+  /**
    * Milliseconds a call may run before its worker is replaced and the request answered 504.
    * @default Infinity (no limit)
    */

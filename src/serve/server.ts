@@ -74,6 +74,7 @@ export class HotServer implements RouterContext {
     const logger = options.logger ?? createLogger();
     const module = await hot(options.entry, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.standby === undefined ? {} : { standby: options.standby }),
       ...(options.callTimeout === undefined ? {} : { callTimeout: options.callTimeout }),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
@@ -156,6 +157,7 @@ export class HotServer implements RouterContext {
       version: versionJson(module.version),
       history: module.history.map(versionJson),
       threads: stats.current.threads,
+      standbyThreads: stats.standby.threadIds.length,
       queued: stats.current.queued,
       utilization: stats.current.utilization,
       inFlight: stats.inFlight,
@@ -298,6 +300,7 @@ export class HotServer implements RouterContext {
       to: versionLabel(event.to),
       switchMs: Math.round(event.switchMs),
       drainMs: Math.round(event.drainMs),
+      standby: event.standby,
       drained: event.drained,
       killed: event.killed,
     });
