@@ -57,7 +57,11 @@ export default defineScenario(import.meta.url, {
             row('  of which esbuild build (buildArtifact)', 'floorBuildMs'),
             row('  of which fresh pool → first result', 'floorPoolMs'),
             ['switch p50 / floor p50', ratio(switchVsFloor), ''],
-            ['upgrades that ran on standby threads', `${series('standby').flat().filter(Boolean).length} of ${series('standby').flat().length}`, ''],
+            [
+              'upgrades that ran on standby threads',
+              `${series('standby').flat().filter(Boolean).length} of ${series('standby').flat().length}`,
+              '',
+            ],
           ],
         },
         {

@@ -3,7 +3,7 @@
  * its export names and input files read from esbuild's metafile, without running any code.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,7 +77,7 @@ export async function buildArtifact(entry: string, cacheDir: string): Promise<Ar
   const name = `${basename(entry, extname(entry)).replace(/[^\w.-]/g, '_')}-${hash}.mjs`;
   const file = join(cacheDir, name);
   await writeOnce(file, output.contents);
-  return {
+  const artifact: Artifact = {
     entry,
     hash,
     file,
@@ -86,6 +86,33 @@ export async function buildArtifact(entry: string, cacheDir: string): Promise<Ar
     inputs: Object.keys(result.metafile.inputs).map((input) => resolve(input)),
     size: output.contents.byteLength,
   };
+  sources.set(artifact, shared(output.contents));
+  return artifact;
+}
+
+/** The bytes of each artifact's bundle, kept while the artifact is (in a module's history, say). */
+const sources = new WeakMap<Artifact, SharedArrayBuffer>();
+
+/**
+ * The bundle's bytes, shared with every worker so that one whose bundle file was deleted can
+ * write it back (workers/bundle.ts). Read from the file for an artifact built elsewhere;
+ * `undefined` when that file is gone too.
+ */
+export async function bundleSource(artifact: Artifact): Promise<SharedArrayBuffer | undefined> {
+  let source = sources.get(artifact);
+  if (source === undefined) {
+    const contents = await readFile(artifact.file).catch(() => undefined);
+    if (contents === undefined) return undefined;
+    source = shared(contents);
+    sources.set(artifact, source);
+  }
+  return source;
+}
+
+function shared(contents: Uint8Array): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(contents.byteLength);
+  new Uint8Array(buffer).set(contents);
+  return buffer;
 }
 
 async function assertEntryExists(entry: string): Promise<void> {

@@ -23,6 +23,10 @@ export const HotErrorCodes = {
   ERR_HOT_CLOSED: 'ERR_HOT_CLOSED',
   /** `rollback()` was called with no earlier version kept. */
   ERR_HOT_NO_PREVIOUS: 'ERR_HOT_NO_PREVIOUS',
+  /** `hotExport()` or `hotImport()` threw or did not settle within `loadTimeout`; the old version keeps serving. */
+  ERR_HOT_STATE: 'ERR_HOT_STATE',
+  /** `hotDispose()` threw or outlived `disposeTimeout` in an ending version. Reported in the event as `disposeError`, never thrown. */
+  ERR_HOT_DISPOSE: 'ERR_HOT_DISPOSE',
   /** An option has the wrong type or value, or is unknown. */
   ERR_HOT_INVALID_OPTION: 'ERR_HOT_INVALID_OPTION',
 } as const;

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
-import type { Artifact } from './build.js';
+import { type Artifact, bundleSource } from './build.js';
 import { type Deadline, deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
@@ -112,7 +112,11 @@ export class Generation {
     signal?: AbortSignal,
     standby?: Standby,
   ): Promise<Generation> {
-    const workerData: WorkerData = { bundle: artifact.url };
+    const source = await bundleSource(artifact);
+    // The load timeout counts from here: piscina starts minThreads workers synchronously in its
+    // constructor, and that time is part of loading (a huge count must not escape the limit).
+    const loadStarted = performance.now();
+    const workerData: WorkerData = { bundle: artifact.url, source };
     const claimed = standby?.claim(workerData);
     const pool = claimed ?? createPool(settings, workerData);
     const generation = new Generation(artifact, version, pool, settings.callTimeout, settings.onCrash);
@@ -133,7 +137,7 @@ export class Generation {
       else dying.once('exit', report);
     });
     try {
-      generation.#functions = await generation.#proveLoaded(settings, signal);
+      generation.#functions = await generation.#proveLoaded(settings, loadStarted, signal);
       await generation.#proveAnswers(settings.loadTimeout, signal);
     } catch (error) {
       await generation.destroy('load failed');
@@ -156,6 +160,14 @@ export class Generation {
   /** Calls accepted and not yet settled. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /**
+   * Runs a hotworker-internal task (a hook) on the pool, outside the call count: callers never
+   * see it. `signal` ends it (and terminates its worker) at its deadline.
+   */
+  runInternal(task: CallTask, signal: AbortSignal): Promise<unknown> {
+    return this.#pool.run(task, { signal });
   }
 
   /** Thread ids of the workers alive in this generation's pool. */
@@ -228,15 +240,16 @@ export class Generation {
   /**
    * Ends the generation gracefully: waits until every accepted call has settled (at most
    * `timeoutMs`), then terminates every worker. Calls still running at the deadline reject
-   * `ERR_HOT_WORKER_EXIT`. The caller has already stopped routing new calls here.
+   * `ERR_HOT_WORKER_EXIT`. The caller has already stopped routing new calls here. `beforeEnd`
+   * runs once the pool is idle, before its workers are terminated (never after a kill).
    * Idempotent: later calls share the first drain.
    */
-  drain(timeoutMs: number): Promise<DrainResult> {
-    this.#draining ??= this.#drain(timeoutMs);
+  drain(timeoutMs: number, beforeEnd?: () => Promise<void>): Promise<DrainResult> {
+    this.#draining ??= this.#drain(timeoutMs, beforeEnd);
     return this.#draining;
   }
 
-  async #drain(timeoutMs: number): Promise<DrainResult> {
+  async #drain(timeoutMs: number, beforeEnd: (() => Promise<void>) | undefined): Promise<DrainResult> {
     const started = performance.now();
     const accepted = this.#inFlight;
     if (accepted > 0 && this.#ending === undefined) {
@@ -249,6 +262,8 @@ export class Generation {
       this.#onIdle = undefined;
     }
     const killed = this.#inFlight;
+    // Only an idle pool runs its clean-up (hotDispose): a busy worker would never take it.
+    if (beforeEnd !== undefined && killed === 0 && this.#ending === undefined) await beforeEnd();
     await this.destroy(killed > 0 ? `killed after drainTimeout (${timeoutMs} ms)` : 'drained');
     return {
       drained: accepted - killed,
@@ -266,7 +281,7 @@ export class Generation {
     return this.#ending;
   }
 
-  #proveLoaded(settings: GenerationSettings, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
+  #proveLoaded(settings: GenerationSettings, started: number, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
     const pool = this.#pool;
     const { id } = this.version;
     return new Promise((resolve, reject) => {
@@ -317,7 +332,7 @@ export class Generation {
         thread.once('exit', onExit);
       };
       const onAbort = () => finish(signal?.reason);
-      const timer = setTimeout(() => {
+      const onTimeout = () => {
         finish(
           new HotError(
             'ERR_HOT_LOAD',
@@ -325,7 +340,11 @@ export class Generation {
             { version: id },
           ),
         );
-      }, settings.loadTimeout);
+      };
+      // Infinity means no limit (a timer would fire at once); a finite limit is <= 2^31-1 (options.ts).
+      const timer = Number.isFinite(settings.loadTimeout)
+        ? setTimeout(onTimeout, Math.max(0, settings.loadTimeout - (performance.now() - started)))
+        : undefined;
       pool.on('message', onMessage);
       pool.on('workerCreate', onWorkerCreate);
       // A standby pool's workers were created before this listener.

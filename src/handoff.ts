@@ -6,13 +6,27 @@
  * crash, growth towards `maxThreads`) reads it at boot, so every thread of the pool runs the
  * same version and no thread ever runs two.
  *
- * Layout: Int32 [0] state (0 waiting, 1 written), Int32 [1] byte length, then UTF-8 JSON.
+ * Layout: Int32 [0] state (0 waiting, 1 written), Int32 [1] byte length of the JSON, then the
+ * UTF-8 JSON, then the bytes of every `SharedArrayBuffer` field of the payload (the bundle's
+ * source, say), which the worker copies back into a `SharedArrayBuffer` of its own.
  * Nothing here may import main-thread code: the worker imports this file too.
  */
 
 const HEADER_BYTES = 8;
-/** Room for a long bundle path and whatever else the worker data carries. */
-const MAX_BYTES = 1 << 20;
+/**
+ * Address space reserved per standby pool (growable buffers reserve, they do not commit): room
+ * for a large bundle. A payload over it is not handed off; the upgrade boots a fresh pool.
+ */
+const MAX_BYTES = 256 * 1024 * 1024;
+
+/** A flat object; its `SharedArrayBuffer` fields travel as bytes, everything else as JSON. */
+type Payload = object;
+
+interface Encoded {
+  readonly data: Record<string, unknown>;
+  /** Field name → [offset, length] of its bytes after the JSON. */
+  readonly binary: Record<string, [number, number]>;
+}
 
 /** A fresh, empty handoff buffer for one standby pool. */
 export function createHandoff(): SharedArrayBuffer {
@@ -21,43 +35,70 @@ export function createHandoff(): SharedArrayBuffer {
 }
 
 /**
- * Writes `payload` (JSON-serializable) and wakes every waiting worker. Throws when the buffer
- * was already written: a standby pool is handed one version, once.
+ * Writes `payload` and wakes every waiting worker. Returns false, writing nothing, when it is
+ * too large. Throws when the buffer was already written: a standby pool gets one version, once.
  */
-export function writeHandoff(buffer: SharedArrayBuffer, payload: unknown): void {
+export function writeHandoff(buffer: SharedArrayBuffer, payload: Payload): boolean {
   const header = new Int32Array(buffer, 0, 2);
   if (Atomics.load(header, 0) !== 0) throw new Error('hotworker: a standby pool is handed a bundle only once');
-  const bytes = new TextEncoder().encode(JSON.stringify(payload));
-  if (bytes.length > MAX_BYTES) throw new Error(`hotworker: worker data too large for a standby handoff (${bytes.length} bytes)`);
-  buffer.grow(HEADER_BYTES + bytes.length);
-  new Uint8Array(buffer, HEADER_BYTES, bytes.length).set(bytes);
-  Atomics.store(header, 1, bytes.length);
+  const data: Record<string, unknown> = {};
+  const binary: Record<string, [number, number]> = {};
+  const blobs: SharedArrayBuffer[] = [];
+  let offset = 0;
+  for (const [key, value] of Object.entries(payload as Record<string, unknown>)) {
+    if (value instanceof SharedArrayBuffer) {
+      binary[key] = [offset, value.byteLength];
+      blobs.push(value);
+      offset += value.byteLength;
+    } else {
+      data[key] = value;
+    }
+  }
+  const json = new TextEncoder().encode(JSON.stringify({ data, binary } satisfies Encoded));
+  const total = json.length + offset;
+  if (total > MAX_BYTES) return false;
+  buffer.grow(HEADER_BYTES + total);
+  new Uint8Array(buffer, HEADER_BYTES, json.length).set(json);
+  let at = HEADER_BYTES + json.length;
+  for (const blob of blobs) {
+    new Uint8Array(buffer, at, blob.byteLength).set(new Uint8Array(blob));
+    at += blob.byteLength;
+  }
+  Atomics.store(header, 1, json.length);
   Atomics.store(header, 0, 1);
   Atomics.notify(header, 0);
+  return true;
 }
 
 /** The payload once written, else `undefined`. */
-export function readHandoff(buffer: SharedArrayBuffer): unknown {
+export function readHandoff(buffer: SharedArrayBuffer): Record<string, unknown> | undefined {
   const header = new Int32Array(buffer, 0, 2);
   if (Atomics.load(header, 0) === 0) return undefined;
   const length = Atomics.load(header, 1);
   // TextDecoder refuses views on shared memory: copy out first.
-  const bytes = new Uint8Array(length);
-  bytes.set(new Uint8Array(buffer, HEADER_BYTES, length));
-  return JSON.parse(new TextDecoder().decode(bytes));
+  const json = new Uint8Array(length);
+  json.set(new Uint8Array(buffer, HEADER_BYTES, length));
+  const { data, binary } = JSON.parse(new TextDecoder().decode(json)) as Encoded;
+  const start = HEADER_BYTES + length;
+  for (const [key, [offset, size]] of Object.entries(binary)) {
+    const copy = new SharedArrayBuffer(size);
+    new Uint8Array(copy).set(new Uint8Array(buffer, start + offset, size));
+    data[key] = copy;
+  }
+  return data;
 }
 
 /**
  * Resolves with the payload once written. `Atomics.waitAsync` leaves the worker's event loop
  * running (piscina's port keeps the thread alive meanwhile).
  */
-export async function awaitHandoff(buffer: SharedArrayBuffer): Promise<unknown> {
+export async function awaitHandoff(buffer: SharedArrayBuffer): Promise<Record<string, unknown>> {
   const header = new Int32Array(buffer, 0, 2);
   while (Atomics.load(header, 0) === 0) {
     const wait = Atomics.waitAsync(header, 0, 0);
     if (wait.async) await wait.value;
   }
-  return readHandoff(buffer);
+  return readHandoff(buffer) as Record<string, unknown>;
 }
 
 /** What a standby worker gets as piscina's `workerData` until its handoff. */

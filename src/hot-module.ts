@@ -9,13 +9,16 @@ import { type Artifact, buildArtifact, resolveEntry } from './build.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
+import { dispose, handOver } from './hooks.js';
 import {
   type CallOptions,
   type ResolvedModuleOptions,
   type UpgradeOptions,
+  validateArgs,
   validateCallOptions,
   validateUpgradeOptions,
 } from './options.js';
+import { isHook } from './protocol.js';
 import { Standby } from './standby.js';
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
@@ -28,6 +31,8 @@ export interface UpgradeEvent extends DrainResult {
   readonly switchMs: number;
   /** True when the new version was handed to standby workers; false when threads were booted for it. */
   readonly standby: boolean;
+  /** Set when the ended version's `hotDispose()` threw or outlived `disposeTimeout` (`ERR_HOT_DISPOSE`). */
+  readonly disposeError?: HotError;
 }
 
 /**
@@ -196,6 +201,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    */
   run<K extends FunctionName<M>>(name: K, args: ArgsOf<M, K>, options: CallOptions = {}): Promise<ResultOf<M, K>> {
     try {
+      validateArgs(args, String(name));
       validateCallOptions(options);
     } catch (error) {
       return Promise.reject(error);
@@ -250,7 +256,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    * worker. Safe to call more than once; every call returns the same promise.
    */
   close(): Promise<void> {
-    this.#closed ??= this.#end((generation) => generation.drain(this.#context.options.drainTimeout));
+    this.#closed ??= this.#end((generation) => this.#retire(generation));
     return this.#closed;
   }
 
@@ -283,6 +289,15 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       this.#context.onClosed?.(this as HotModule<never>);
       this.emit('close');
     }
+  }
+
+  /** Drains a generation no longer taking calls, runs its `hotDispose()`, and ends it. */
+  async #retire(generation: Generation): Promise<DrainResult & { disposeError?: HotError }> {
+    let disposeError: HotError | undefined;
+    const drain = await generation.drain(this.#context.options.drainTimeout, async () => {
+      disposeError = await dispose(generation, this.#context.options.disposeTimeout);
+    });
+    return disposeError === undefined ? drain : { ...drain, disposeError };
   }
 
   #serialize(step: () => Promise<VersionInfo>): Promise<VersionInfo> {
@@ -359,6 +374,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     }
     this.#standbyUsed(standby, false);
     try {
+      // State is carried before verify, so that verify sees the version as it will serve.
+      await handOver(this.#current, next, this.#context.options.loadTimeout, signal);
       if (runVerify) await verify(next, this.#context.options, signal);
       this.#assertOpen('upgrade');
     } catch (error) {
@@ -388,7 +405,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const switchMs = performance.now() - started;
     // Off the critical path: the switch is done; the next upgrade finds these threads booted.
     this.#refillStandby();
-    const drain = await previous.drain(this.#context.options.drainTimeout);
+    const drain = await this.#retire(previous);
     this.#alive.delete(previous);
     this.emit(kind, {
       from: previous.version,
@@ -407,7 +424,8 @@ function versionOf(artifact: Artifact, id: number): VersionInfo {
     id,
     hash: artifact.hash,
     entry: artifact.entry,
-    exports: artifact.exports,
+    // Hooks are never callable, and adding or dropping one is not a breaking change.
+    exports: artifact.exports.filter((name) => !isHook(name)),
     inputs: artifact.inputs,
     createdAt: new Date(),
   });

@@ -10,3 +10,4 @@ export type { DrainResult, VersionInfo } from './generation.js';
 export { HotHost, type HotOptions, hot } from './host.js';
 export { type CrashEvent, HotModule, type HotModuleEvents, type UpgradeEvent } from './hot-module.js';
 export type { CallOptions, HostOptions, ModuleOptions, UpgradeOptions } from './options.js';
+export { MAX_TIMEOUT_MS, THREADS_PER_CORE_LIMIT } from './options.js';

@@ -6,6 +6,19 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { HotError } from './errors.js';
 
+/**
+ * The longest finite timeout any option accepts, in milliseconds (2³¹−1, about 24.8 days):
+ * Node's timers cannot wait longer, and fire after 1 ms instead. Pass `Infinity` for no limit.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * How many threads per core (`os.availableParallelism()`) a version may run unless the module
+ * sets `maxThreadsLimit`: a typo like `threads: 1e6` would otherwise spawn threads until memory
+ * runs out, blocking the event loop while it does.
+ */
+export const THREADS_PER_CORE_LIMIT = 16;
+
 /** Options of one hot module. Every field is optional; defaults are listed per field. */
 export interface ModuleOptions<Api = unknown> {
   /**
@@ -24,24 +37,39 @@ export interface ModuleOptions<Api = unknown> {
    */
   maxThreads?: number;
   /**
+   * The most threads `threads`, `minThreads` or `maxThreads` may ask for; larger counts are
+   * refused with `ERR_HOT_INVALID_OPTION`. Raise it only for modules that mostly wait.
+   * @default THREADS_PER_CORE_LIMIT (16) × os.availableParallelism()
+   */
+  maxThreadsLimit?: number;
+  /**
    * Milliseconds a call may run before its worker is terminated and replaced, and the call
    * rejects `ERR_HOT_CALL_TIMEOUT`. Applies to calls that have not set their own `timeout`.
+   * At most {@link MAX_TIMEOUT_MS}, or `Infinity`.
    * @default Infinity (no limit)
    */
   callTimeout?: number;
   /**
    * Milliseconds every worker of a new version has to import the module. A module still
-   * loading then (an endless loop at top level) fails the upgrade with `ERR_HOT_LOAD`.
+   * loading then (an endless loop at top level) fails the upgrade with `ERR_HOT_LOAD`. The time
+   * counts from the pool's creation, so it covers starting the threads too. Also bounds
+   * `verify`. At most {@link MAX_TIMEOUT_MS}, or `Infinity`.
    * @default 10_000
    */
   loadTimeout?: number;
   /**
    * Milliseconds an old version has to finish the calls it accepted before its remaining
    * workers are terminated; those calls reject `ERR_HOT_WORKER_EXIT` and are counted as
-   * `killed` in the `upgrade` event.
+   * `killed` in the `upgrade` event. At most {@link MAX_TIMEOUT_MS}, or `Infinity` (wait for ever).
    * @default 30_000
    */
   drainTimeout?: number;
+  /**
+   * Milliseconds `hotDispose()` has, in every worker of a version that ends, before the
+   * workers are terminated anyway; a throw or timeout is reported as the event's `disposeError`.
+   * @default 5_000
+   */
+  disposeTimeout?: number;
   /**
    * V8 heap limits for every worker (Node's `ResourceLimits`). A worker that exceeds them
    * dies; its calls reject `ERR_HOT_WORKER_EXIT`.
@@ -108,7 +136,8 @@ export interface UpgradeOptions {
 /** Options of one call made with `run()`. */
 export interface CallOptions {
   /**
-   * Milliseconds this call may run; overrides the module's `callTimeout`.
+   * Milliseconds this call may run; overrides the module's `callTimeout`. At most
+   * {@link MAX_TIMEOUT_MS}, or `Infinity`.
    * @default the module's callTimeout
    */
   timeout?: number;
@@ -131,6 +160,7 @@ export interface ResolvedModuleOptions {
   readonly callTimeout: number;
   readonly loadTimeout: number;
   readonly drainTimeout: number;
+  readonly disposeTimeout: number;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly keepVersions: number;
   readonly standby: boolean;
@@ -141,9 +171,11 @@ const moduleKeys = new Set([
   'threads',
   'minThreads',
   'maxThreads',
+  'maxThreadsLimit',
   'callTimeout',
   'loadTimeout',
   'drainTimeout',
+  'disposeTimeout',
   'resourceLimits',
   'keepVersions',
   'standby',
@@ -155,29 +187,41 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
   assertObject(options, 'options');
   assertKnownKeys(options, moduleKeys, 'module option');
   const { threads, minThreads, maxThreads } = options;
+  const cores = availableParallelism();
+  if (options.maxThreadsLimit !== undefined) assertInteger(options.maxThreadsLimit, 'maxThreadsLimit', 1);
+  const limit = options.maxThreadsLimit ?? THREADS_PER_CORE_LIMIT * cores;
+  const why =
+    options.maxThreadsLimit === undefined
+      ? `${THREADS_PER_CORE_LIMIT} × ${cores} cores; raise it with \`maxThreadsLimit\``
+      : '`maxThreadsLimit`';
+  const assertThreads = (value: unknown, name: string) => {
+    assertInteger(value, name, 1);
+    if ((value as number) > limit) throw invalid(`Expected \`${name}\` to be an integer <= ${limit} (${why}), got ${got(value)}`);
+  };
   if (threads !== undefined) {
-    assertInteger(threads, 'threads', 1);
+    assertThreads(threads, 'threads');
     if (minThreads !== undefined || maxThreads !== undefined) {
       throw invalid('Pass either `threads` or `minThreads`/`maxThreads`, not both');
     }
   }
-  if (minThreads !== undefined) assertInteger(minThreads, 'minThreads', 1);
-  if (maxThreads !== undefined) assertInteger(maxThreads, 'maxThreads', 1);
-  const cores = availableParallelism();
+  if (minThreads !== undefined) assertThreads(minThreads, 'minThreads');
+  if (maxThreads !== undefined) assertThreads(maxThreads, 'maxThreads');
   const min = threads ?? minThreads ?? Math.min(maxThreads ?? Number.POSITIVE_INFINITY, Math.max(1, Math.floor(cores / 2)));
-  const max = threads ?? maxThreads ?? Math.max(min, cores);
+  const max = threads ?? maxThreads ?? Math.min(limit, Math.max(min, cores));
   if (max < min) throw invalid(`Expected \`maxThreads\` (${max}) to be >= \`minThreads\` (${min})`);
   const callTimeout = options.callTimeout ?? Number.POSITIVE_INFINITY;
-  assertTimeout(callTimeout, 'callTimeout', true);
+  assertTimeout(callTimeout, 'callTimeout');
   const loadTimeout = options.loadTimeout ?? 10_000;
-  assertTimeout(loadTimeout, 'loadTimeout', false);
+  assertTimeout(loadTimeout, 'loadTimeout');
   const drainTimeout = options.drainTimeout ?? 30_000;
-  assertTimeout(drainTimeout, 'drainTimeout', true);
+  assertTimeout(drainTimeout, 'drainTimeout');
+  const disposeTimeout = options.disposeTimeout ?? 5_000;
+  assertTimeout(disposeTimeout, 'disposeTimeout');
   const keepVersions = options.keepVersions ?? 5;
   assertInteger(keepVersions, 'keepVersions', 1);
   const standby = options.standby ?? true;
   if (typeof standby !== 'boolean') throw invalid(`Expected \`standby\` to be a boolean, got ${got(standby)}`);
-  if (options.resourceLimits !== undefined) assertObject(options.resourceLimits, 'resourceLimits');
+  if (options.resourceLimits !== undefined) assertResourceLimits(options.resourceLimits);
   if (options.verify !== undefined && typeof options.verify !== 'function') {
     throw invalid(`Expected \`verify\` to be a function, got ${got(options.verify)}`);
   }
@@ -187,6 +231,7 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
     callTimeout,
     loadTimeout,
     drainTimeout,
+    disposeTimeout,
     resourceLimits: options.resourceLimits,
     keepVersions,
     standby,
@@ -212,7 +257,7 @@ export function validateUpgradeOptions(options: UpgradeOptions): void {
 export function validateCallOptions(options: CallOptions): void {
   assertObject(options, 'options');
   assertKnownKeys(options, new Set(['timeout', 'signal', 'transfer']), 'call option');
-  if (options.timeout !== undefined) assertTimeout(options.timeout, 'timeout', true);
+  if (options.timeout !== undefined) assertTimeout(options.timeout, 'timeout');
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw invalid(`Expected \`signal\` to be an AbortSignal, got ${got(options.signal)}`);
   }
@@ -264,9 +309,35 @@ function assertInteger(value: unknown, name: string, min: number): void {
   }
 }
 
-function assertTimeout(value: unknown, name: string, allowInfinity: boolean): void {
-  const ok = typeof value === 'number' && value > 0 && (Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY));
+const resourceLimitKeys = new Set(['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb']);
+
+function assertResourceLimits(limits: unknown): void {
+  assertObject(limits, 'resourceLimits');
+  assertKnownKeys(limits as object, resourceLimitKeys, 'resourceLimits key');
+  for (const [key, value] of Object.entries(limits as Record<string, unknown>)) {
+    if (value !== undefined && (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))) {
+      throw invalid(`Expected \`resourceLimits.${key}\` to be a finite number > 0, got ${got(value)}`);
+    }
+  }
+}
+
+/** Validates the arguments of `run()`: an array, as `fn.apply` takes them. Throws `ERR_HOT_INVALID_OPTION`. */
+export function validateArgs(args: unknown, fn: string): void {
+  if (!Array.isArray(args)) {
+    throw invalid(`Expected the arguments of ${fn}() to be an array (run('${fn}', [a, b])), got ${got(args)}`);
+  }
+}
+
+/**
+ * Validates a timeout in milliseconds: a number > 0 and at most {@link MAX_TIMEOUT_MS}, or
+ * `Infinity`. Throws `ERR_HOT_INVALID_OPTION` naming the option and the limit. Every option
+ * that becomes a timer goes through here (the CLI's too).
+ */
+export function assertTimeout(value: unknown, name: string): asserts value is number {
+  const ok = typeof value === 'number' && value > 0 && (value <= MAX_TIMEOUT_MS || value === Number.POSITIVE_INFINITY);
   if (!ok) {
-    throw invalid(`Expected \`${name}\` to be a ${allowInfinity ? 'number > 0 (or Infinity)' : 'finite number > 0'}, got ${got(value)}`);
+    throw invalid(
+      `Expected \`${name}\` to be a number > 0 and <= ${MAX_TIMEOUT_MS} (2^31-1 ms, Node's longest timer), or Infinity, got ${got(value)}`,
+    );
   }
 }

@@ -7,6 +7,11 @@
 export interface WorkerData {
   /** File URL of the content-hashed bundle the worker imports. */
   readonly bundle: string;
+  /**
+   * The bundle's bytes: a worker whose bundle file has gone (the cache directory deleted while
+   * serving) writes it back from these before importing (see `workers/bundle.ts`).
+   */
+  readonly source?: SharedArrayBuffer | undefined;
 }
 
 /** One call: the exported function's name and its arguments. */
@@ -17,6 +22,34 @@ export interface CallTask {
 
 /** The name of the internal task that proves a freshly loaded pool answers. Never a valid export name. */
 export const PING = '\0hotworker:ping';
+
+/**
+ * Optional exports the host runs at a version's start, hand-over and end. Never callable: left
+ * out of a version's functions and `exports`, and out of the exported-interface check.
+ */
+export const HOOKS = ['hotSetup', 'hotExport', 'hotImport', 'hotDispose'] as const;
+export type HookName = (typeof HOOKS)[number];
+
+export function isHook(name: string): name is HookName {
+  return (HOOKS as readonly string[]).includes(name);
+}
+
+/** Task names that run a hook; like {@link PING}, never valid export names. */
+export const HOOK_TASK = {
+  export: '\0hotworker:hotExport',
+  import: '\0hotworker:hotImport',
+  dispose: '\0hotworker:hotDispose',
+} as const;
+
+/**
+ * Arguments of a hook task that must run once in every worker of a pool. Each task first waits
+ * on the barrier until `workers` tasks have arrived, so no worker can take two of them.
+ * `barrier` is an Int32Array's SharedArrayBuffer, counting arrivals in slot 0.
+ */
+export interface EveryWorker {
+  readonly barrier: SharedArrayBuffer;
+  readonly workers: number;
+}
 
 /** Sent once by each worker on `parentPort` when its import of the bundle settles. */
 export type LoadReport =

@@ -68,16 +68,15 @@ export class Standby {
 
   /**
    * Hands the pool the version to run, when ready: its workers import `workerData.bundle`,
-   * and workers it starts later do so at boot. Returns `undefined` when not ready: the
-   * caller starts a fresh pool instead.
+   * and workers it starts later do so at boot. Returns `undefined` when not ready (or the
+   * worker data is too large to hand over): the caller starts a fresh pool instead.
    */
   claim(workerData: WorkerData): Piscina | undefined {
-    if (!this.ready) return undefined;
+    if (!this.ready || !writeHandoff(this.#handoff, workerData)) return undefined;
     this.#done = true;
     this.#claimed = true;
     this.#pool.off('message', this.#onMessage);
     this.#pool.off('workerDestroy', this.#onWorkerDestroy);
-    writeHandoff(this.#handoff, workerData);
     return this.#pool;
   }
 

@@ -73,6 +73,26 @@ const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
       return mod.rollback();
     },
   ],
+  [
+    'ERR_HOT_STATE',
+    async (ws) => {
+      const mod = await ws.hot(ws.copy('cache.ts'), { threads: 1 });
+      ws.write('cache.ts', ws.fixture('cache.ts').replace('importedFrom = from;', "throw new Error('unreadable');"));
+      return mod.upgrade();
+    },
+  ],
+  [
+    'ERR_HOT_DISPOSE',
+    async (ws) => {
+      const mod = await ws.hot(
+        ws.write('disposes.ts', "export function hotDispose() { throw new Error('x') }\nexport const v = () => 1;"),
+        { threads: 1 },
+      );
+      const ended = new Promise<never>((_, reject) => mod.once('upgrade', (event) => reject(event.disposeError)));
+      await mod.upgrade({ restart: true });
+      return ended;
+    },
+  ],
   ['ERR_HOT_INVALID_OPTION', (ws) => ws.hot(ws.copy('versioned.ts'), { threads: 0 })],
 ];
 

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { buildArtifact, type HotModule, type UpgradeEvent } from 'hotworker';
 import { describe, expect, it } from 'vitest';
 import { Generation } from '../dist/src/generation.js';
@@ -46,7 +47,7 @@ describe('standby workers', () => {
     }
   });
 
-  it('hand the version to workers the pool starts later (a respawn after a crash)', async () => {
+  it('hand the version to workers the pool starts later (a respawn after a crash, with the cache deleted)', async () => {
     const ws = workspace();
     const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1 });
     await standbyReady(mod);
@@ -54,6 +55,8 @@ describe('standby workers', () => {
     await mod.upgrade();
     expect(mod.stats.alive[0]?.threadIds).toHaveLength(1);
     const [first] = await answering(mod, 1);
+    // The handoff carries the bundle's bytes too: the replacement restores a deleted bundle.
+    rmSync(ws.cacheDir, { recursive: true, force: true });
     await expect(mod.api.exit(3)).rejects.toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
     // The replacement boots after the handoff: it reads the bundle at once and answers.
     expect(await mod.api.echo('after')).toBe('after');

@@ -20,6 +20,7 @@ import {
   PING,
   serializeError,
 } from '../src/protocol.js';
+import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
 import { importVersion } from './worker-data.js';
 
 // Stack traces from the bundle point at the user's own .ts lines (the bundle has an inline map).
@@ -34,26 +35,34 @@ let loadFault: Fault | undefined;
 let settled = false;
 
 // A standby worker waits in importVersion() for the version it will run (./worker-data.ts).
-const loading = importVersion().then(
-  (namespace: Record<string, unknown>) => {
+const loading = importVersion()
+  .then(async (namespace: Record<string, unknown>) => {
     for (const [name, value] of Object.entries(namespace)) {
+      if (takeHook(name, value)) continue;
       if (typeof value === 'function') functions.set(name, value as Exported);
     }
-    settled = true;
-    report({
-      type: LOAD_REPORT,
-      threadId,
-      ok: true,
-      functions: [...functions.keys()],
-    });
-  },
-  (error: unknown) => {
-    const serialized = serializeError(error);
-    loadFault = { [FAULT]: 'load', error: serialized };
-    settled = true;
-    report({ type: LOAD_REPORT, threadId, ok: false, error: serialized });
-  },
-);
+    // The load proof waits for hotSetup(): a worker serves only once it is set up.
+    await runSetup();
+  })
+  .then(
+    () => {
+      settled = true;
+      report({
+        type: LOAD_REPORT,
+        threadId,
+        ok: true,
+        functions: [...functions.keys()],
+      });
+    },
+    (error: unknown) => {
+      // A worker whose hotSetup() failed must not serve what it imported.
+      functions.clear();
+      const serialized = serializeError(error);
+      loadFault = { [FAULT]: 'load', error: serialized };
+      settled = true;
+      report({ type: LOAD_REPORT, threadId, ok: false, error: serialized });
+    },
+  );
 
 function report(message: LoadReport | ExitReport): void {
   parentPort?.postMessage(message);
@@ -76,6 +85,7 @@ export default function dispatch(task: CallTask): unknown {
     return loading.then(() => dispatch(task));
   }
   if (task.fn === PING) return threadId;
+  if (isHookTask(task)) return runHookTask(task);
   const fn = functions.get(task.fn);
   if (fn === undefined) {
     throw loadFault ?? ({ [FAULT]: 'no-export' } satisfies Fault);

@@ -6,16 +6,17 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { awaitHandoff, isStandbyWorkerData, readHandoff, STANDBY_READY, type StandbyReport } from '../src/handoff.js';
 import type { WorkerData } from '../src/protocol.js';
+import { importBundle } from './bundle.js';
 
 export function versionWorkerData(): Promise<WorkerData> {
-  if (!isStandbyWorkerData(workerData)) return Promise.resolve(workerData as WorkerData);
+  if (!isStandbyWorkerData(workerData)) return Promise.resolve(workerData as unknown as WorkerData);
   const written = readHandoff(workerData.handoff);
-  if (written !== undefined) return Promise.resolve(written as WorkerData);
+  if (written !== undefined) return Promise.resolve(written as unknown as WorkerData);
   parentPort?.postMessage({ type: STANDBY_READY, threadId } satisfies StandbyReport);
-  return awaitHandoff(workerData.handoff) as Promise<WorkerData>;
+  return awaitHandoff(workerData.handoff) as Promise<unknown> as Promise<WorkerData>;
 }
 
 /** Imports the bundle of the version this thread runs, once it is known. */
 export function importVersion(): Promise<Record<string, unknown>> {
-  return versionWorkerData().then(({ bundle }) => import(bundle));
+  return versionWorkerData().then(importBundle);
 }
