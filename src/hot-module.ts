@@ -21,6 +21,9 @@ import {
 import { isHook } from './protocol.js';
 import { Standby } from './standby.js';
 
+/** How long an upgrade waits for a booting standby set before it boots a fresh pool instead. */
+const STANDBY_WAIT_MS = 3_000;
+
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
 export interface UpgradeEvent extends DrainResult {
   /** The version that served before. */
@@ -279,11 +282,13 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const first = !this.#closing.signal.aborted;
     this.#closing.abort(new HotError('ERR_HOT_CLOSED', `The module ${this.#entry} was closed during the upgrade`));
     // End what is alive now; an upgrade in progress stops before its shift and ends its own pool.
+    // Ends an upgrade's wait for standby threads, too.
+    const standby = this.#standby?.destroy();
     await Promise.all([...this.#alive].map(end));
+    await standby;
     await this.#queue;
     await Promise.all([...this.#alive].map(end));
     this.#alive.clear();
-    await this.#standby?.destroy();
     this.#standby = undefined;
     if (first) {
       this.#context.onClosed?.(this as HotModule<never>);
@@ -359,6 +364,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean): Promise<Generation> {
     const signal = this.#closing.signal;
     const standby = this.#standby;
+    // A standby set still booting has a head start on any fresh pool, and booting both at once
+    // would slow both: wait for it, within a bound, before falling back to a fresh pool.
+    if (standby !== undefined && !standby.ready) await standby.whenReady(Math.min(STANDBY_WAIT_MS, this.#context.options.loadTimeout));
+    this.#assertOpen('upgrade');
     let next: Generation;
     try {
       next = await Generation.start(

@@ -19,12 +19,13 @@ export class Standby {
   #done = false;
   /** Set once handed a version: the generation it became owns the pool from then on. */
   #claimed = false;
-  #whenReady: (() => void) | undefined;
+  /** Resolved with true once ready, or false once handed out or destroyed first. */
+  readonly #waiters = new Set<(ready: boolean) => void>();
   #destroying: Promise<void> | undefined;
   readonly #onMessage = (message: unknown) => {
     if (!isStandbyReport(message)) return;
     this.#ready.add(message.threadId);
-    if (this.ready) this.#whenReady?.();
+    if (this.ready) this.#wake(true);
   };
   readonly #onWorkerDestroy = (worker: { id: number }) => this.#ready.delete(worker.id);
 
@@ -54,16 +55,26 @@ export class Standby {
     return this.#done ? [] : this.#pool.threads.map((worker) => worker.threadId);
   }
 
-  /** Resolves once the pool is ready (never, if it is handed out or destroyed first). */
-  whenReady(): Promise<void> {
-    if (this.ready) return Promise.resolve();
+  /**
+   * Resolves true once the pool is ready; false when it is handed out or destroyed first, or
+   * still booting after `timeoutMs`.
+   */
+  whenReady(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true);
+    if (this.#done) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const previous = this.#whenReady;
-      this.#whenReady = () => {
-        previous?.();
-        resolve();
+      const waiter = (ready: boolean) => {
+        clearTimeout(timer);
+        this.#waiters.delete(waiter);
+        resolve(ready);
       };
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(waiter, timeoutMs, false) : undefined;
+      this.#waiters.add(waiter);
     });
+  }
+
+  #wake(ready: boolean): void {
+    for (const waiter of [...this.#waiters]) waiter(ready);
   }
 
   /**
@@ -75,6 +86,7 @@ export class Standby {
     if (!this.ready || !writeHandoff(this.#handoff, workerData)) return undefined;
     this.#done = true;
     this.#claimed = true;
+    this.#wake(false);
     this.#pool.off('message', this.#onMessage);
     this.#pool.off('workerDestroy', this.#onWorkerDestroy);
     return this.#pool;
@@ -83,6 +95,7 @@ export class Standby {
   /** Terminates the standby workers, unless the pool was handed out (its generation ends it then). */
   destroy(): Promise<void> {
     this.#done = true;
+    this.#wake(false);
     if (this.#claimed) return Promise.resolve();
     this.#destroying ??= this.#pool.destroy();
     return this.#destroying;

@@ -64,6 +64,17 @@ describe('standby workers', () => {
     expect(second).not.toBe(first);
   });
 
+  it('take an upgrade that comes while they are still booting, once they are ready', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1 });
+    const standby = mod.stats.standby.threadIds;
+    const upgraded = new Promise<UpgradeEvent>((resolve) => mod.once('upgrade', resolve));
+    edit(ws, 2);
+    await mod.upgrade();
+    expect((await upgraded).standby).toBe(true);
+    expect(mod.stats.alive[0]?.threadIds).toEqual(standby);
+  });
+
   it('are not used when off (standby: false): every upgrade boots threads', async () => {
     const ws = workspace();
     const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
