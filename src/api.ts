@@ -5,14 +5,70 @@
 // biome-ignore lint/suspicious/noExplicitAny: parameter lists of arbitrary user functions
 type AnyFunction = (...args: any[]) => unknown;
 
-/** Names of the exports of `M` that are functions. */
+// biome-ignore lint/suspicious/noExplicitAny: any generator, whatever it yields, returns or takes
+type AnyGenerator = Generator<any, any, any> | AsyncGenerator<any, any, any>;
+
+/** Names of the exports of `M` that are plain functions: what `call()` and `api` run. Generator functions stream instead. */
 export type FunctionName<M> = {
-  [K in keyof M]: M[K] extends AnyFunction ? K : never;
+  [K in keyof M]: M[K] extends AnyFunction ? (IsGeneratorFunction<M[K]> extends true ? never : K) : never;
 }[keyof M] &
   string;
 
-/** The parameters of export `K` of `M`. */
-export type ArgsOf<M, K extends keyof M> = M[K] extends (...args: infer A) => unknown ? A : never;
+/** True for a function returning a generator; false for one returning `never` or anything else. */
+type IsGeneratorFunction<F> = F extends (...args: never[]) => infer R
+  ? [R] extends [never]
+    ? false
+    : [R] extends [AnyGenerator]
+      ? true
+      : false
+  : false;
+
+/** Names of the exports of `M` that are generator functions (sync or async): what `stream()` reads. */
+export type GeneratorName<M> = {
+  [K in keyof M]: IsGeneratorFunction<M[K]> extends true ? K : never;
+}[keyof M] &
+  string;
+
+/** What the stream of generator export `K` of `M` yields. */
+export type YieldOf<M, K extends keyof M> = M[K] extends (
+  ...args: never[]
+) => Generator<infer Y, unknown, never> | AsyncGenerator<infer Y, unknown, never>
+  ? Y
+  : never;
+
+/**
+ * The parameters of export `K` of `M`, as the caller passes them: a callback the worker
+ * declares as `(...args) => Promise<R>` may be given as `(...args) => R` (top level, or a
+ * property of a plain-object argument).
+ */
+export type ArgsOf<M, K extends keyof M> = M[K] extends (...args: infer A) => unknown ? { [I in keyof A]: CallerArg<A[I]> } : never;
+
+/** A callback as the caller writes it: it may answer synchronously. */
+export type CallerCallback<F> = F extends (...args: infer P) => infer R ? (...args: P) => Awaited<R> | Promise<Awaited<R>> : F;
+
+/** Objects whose function-valued properties are methods, not callbacks: left as they are. */
+type NotAnOptionsBag =
+  | readonly unknown[]
+  | Date
+  | RegExp
+  | Map<unknown, unknown>
+  | Set<unknown>
+  | ArrayBuffer
+  | ArrayBufferView
+  | Promise<unknown>;
+
+/** Keys of `T` whose values are functions. */
+type CallbackKeys<T> = { [P in keyof T]-?: NonNullable<T[P]> extends AnyFunction ? P : never }[keyof T];
+
+type CallerArg<T> = T extends AnyFunction
+  ? CallerCallback<T>
+  : T extends NotAnOptionsBag
+    ? T
+    : T extends object
+      ? [CallbackKeys<T>] extends [never]
+        ? T
+        : { [P in keyof T]: NonNullable<T[P]> extends AnyFunction ? CallerCallback<T[P]> : T[P] }
+      : T;
 
 /** What a call of export `K` of `M` resolves with: its return value, awaited. */
 export type ResultOf<M, K extends keyof M> = M[K] extends (...args: never[]) => infer R ? Awaited<R> : never;

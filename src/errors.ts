@@ -29,6 +29,13 @@ export const HotErrorCodes = {
   ERR_HOT_DISPOSE: 'ERR_HOT_DISPOSE',
   /** An option has the wrong type or value, or is unknown. */
   ERR_HOT_INVALID_OPTION: 'ERR_HOT_INVALID_OPTION',
+  /**
+   * A callback passed to a call was invoked in the worker after that call settled (raised in
+   * the worker, where the late invocation rejects with it).
+   */
+  ERR_HOT_CALLBACK_SETTLED: 'ERR_HOT_CALLBACK_SETTLED',
+  /** A generator function was called with `call()`/`api` (read it with `stream()`), or a plain function with `stream()`. */
+  ERR_HOT_CALL_KIND: 'ERR_HOT_CALL_KIND',
 } as const;
 
 /** The union of every {@link HotError} code. */

@@ -3,7 +3,7 @@
  * coded error. A function's own error passes through unwrapped; everything else is a
  * HotError with the original as `cause`.
  */
-import { HotError } from './errors.js';
+import { HotError, HotErrorCodes } from './errors.js';
 import { deserializeError, type ExitReport, FAULT, findUncloneable, isFault } from './protocol.js';
 
 /** What is known about a call when it fails. */
@@ -25,7 +25,7 @@ export function callError(error: unknown, call: FailedCall): unknown {
   if (isFault(error)) {
     switch (error[FAULT]) {
       case 'user':
-        return deserializeError(error.error);
+        return reviveHotError(deserializeError(error.error));
       case 'clone':
         return new HotError(
           'ERR_HOT_CLONE',
@@ -42,6 +42,8 @@ export function callError(error: unknown, call: FailedCall): unknown {
       }
       case 'no-export':
         return new HotError('ERR_HOT_NO_EXPORT', `${fn} is not an exported function of version ${version}`, { fn, version });
+      case 'generator':
+        return generatorCalled(fn, version);
     }
   }
   if (call.timedOutAfterMs !== undefined) {
@@ -107,4 +109,25 @@ export function exitError(report: ExitReport, version: number): HotError {
 
 export function isOutOfMemory(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+}
+
+/** `call()` of a generator function: its values only travel by `stream()`. */
+export function generatorCalled(fn: string, version: number): HotError {
+  return new HotError(
+    'ERR_HOT_CALL_KIND',
+    `${fn} is a generator function of version ${version}: read its values with stream('${fn}', ...args) or runStream(), not call() or api`,
+    { fn, version },
+  );
+}
+
+/**
+ * A HotError raised inside the worker (a late callback's `ERR_HOT_CALLBACK_SETTLED`, left
+ * uncaught) comes back as what it was, so `HotError.is()` and `instanceof` hold for it.
+ */
+function reviveHotError(error: Error): Error {
+  const code = (error as { code?: unknown }).code;
+  if (error.name !== 'HotError' || typeof code !== 'string' || !Object.hasOwn(HotErrorCodes, code)) return error;
+  const revived = new HotError(code as keyof typeof HotErrorCodes, error.message, { cause: error.cause });
+  revived.stack = error.stack;
+  return revived;
 }

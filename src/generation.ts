@@ -65,6 +65,8 @@ export class Generation {
   readonly #callTimeout: number;
   /** Exported functions, as the workers found them; set once every worker has loaded. */
   #functions: ReadonlySet<string> = new Set();
+  /** The exported functions that are generator functions: they answer `stream()`, not `call()`. */
+  #generators: ReadonlySet<string> = new Set();
   /** Calls accepted and not yet settled. The pool is only destroyed once this is 0 (or at the drain deadline). */
   #inFlight = 0;
   /** Resolves the drain's wait; only set while a drain waits. */
@@ -137,7 +139,9 @@ export class Generation {
       else dying.once('exit', report);
     });
     try {
-      generation.#functions = await generation.#proveLoaded(settings, loadStarted, signal);
+      const loaded = await generation.#proveLoaded(settings, loadStarted, signal);
+      generation.#functions = loaded.functions;
+      generation.#generators = loaded.generators;
       await generation.#proveAnswers(settings.loadTimeout, signal);
     } catch (error) {
       await generation.destroy('load failed');
@@ -150,6 +154,11 @@ export class Generation {
   /** True when this version runs on standby workers it was handed, rather than on threads booted for it. */
   get fromStandby(): boolean {
     return this.#fromStandby;
+  }
+
+  /** Exported generator functions (sync or async) the workers found: they stream. */
+  get generators(): ReadonlySet<string> {
+    return this.#generators;
   }
 
   /** Exported function names the workers found. */
@@ -195,26 +204,32 @@ export class Generation {
    * Runs one exported function in a worker of this generation. The caller has checked the
    * name. Every promise settles: with the function's result, its own error, or a HotError.
    */
-  run(fn: string, args: readonly unknown[], options?: CallOptions): Promise<unknown> {
+  run(fn: string, args: readonly unknown[], options?: CallOptions, channels?: TaskChannels): Promise<unknown> {
     // The common case, no per-call options and no timeout: nothing allocated beyond the task.
-    if (options === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, undefined, undefined);
+    if (options === undefined && channels === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
+      return this.#track(fn, args, undefined, undefined, undefined);
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const transferList = options?.transfer as TransferListItem[] | undefined;
+    const transferList = channelTransfers(options?.transfer as TransferListItem[] | undefined, channels);
     const timeout = options?.timeout ?? this.#callTimeout;
     if (timeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, { signal, transferList }, undefined);
+      return this.#track(fn, args, { signal, transferList }, undefined, channels);
     }
     const limit = deadline(signal, timeout);
-    const call = this.#track(fn, args, { signal: limit.signal, transferList }, { limit, ms: timeout, userSignal: signal });
+    const call = this.#track(fn, args, { signal: limit.signal, transferList }, { limit, ms: timeout, userSignal: signal }, channels);
     return call.finally(limit.dispose);
   }
 
-  #track(fn: string, args: readonly unknown[], options: RunOptions | undefined, timeout: CallTimeout | undefined): Promise<unknown> {
+  #track(
+    fn: string,
+    args: readonly unknown[],
+    options: RunOptions | undefined,
+    timeout: CallTimeout | undefined,
+    channels: TaskChannels | undefined,
+  ): Promise<unknown> {
     this.#inFlight++;
-    const task: CallTask = { fn, args };
+    const task: CallTask = channels === undefined ? { fn, args } : { fn, args, ...channels };
     const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
     return running.then(this.#settled, (error: unknown) => {
       this.#settled(undefined);
@@ -281,13 +296,13 @@ export class Generation {
     return this.#ending;
   }
 
-  #proveLoaded(settings: GenerationSettings, started: number, signal: AbortSignal | undefined): Promise<ReadonlySet<string>> {
+  #proveLoaded(settings: GenerationSettings, started: number, signal: AbortSignal | undefined): Promise<LoadedFunctions> {
     const pool = this.#pool;
     const { id } = this.version;
     return new Promise((resolve, reject) => {
       const loaded = new Set<number>();
       const exits = new Map<number, (code: number) => void>();
-      let functions: ReadonlySet<string> = new Set();
+      let functions: LoadedFunctions = { functions: new Set(), generators: new Set() };
       const finish = (error?: unknown) => {
         clearTimeout(timer);
         pool.off('message', onMessage);
@@ -312,7 +327,7 @@ export class Generation {
           );
           return;
         }
-        functions = new Set(message.functions);
+        functions = { functions: new Set(message.functions), generators: new Set(message.generators) };
         loaded.add(message.threadId);
         if (loaded.size >= settings.minThreads) finish();
       };
@@ -369,6 +384,23 @@ export class Generation {
       limit.dispose();
     }
   }
+}
+
+/** The per-call channels a task may carry (callbacks, a stream); their ports are transferred with it. */
+export type TaskChannels = Pick<CallTask, 'callbacks' | 'stream'>;
+
+function channelTransfers(transfer: TransferListItem[] | undefined, channels: TaskChannels | undefined): TransferListItem[] | undefined {
+  if (channels === undefined) return transfer;
+  const ports: TransferListItem[] = transfer === undefined ? [] : [...transfer];
+  if (channels.callbacks !== undefined) ports.push(channels.callbacks.port);
+  if (channels.stream !== undefined) ports.push(channels.stream);
+  return ports;
+}
+
+/** What the workers found in the bundle. */
+interface LoadedFunctions {
+  readonly functions: ReadonlySet<string>;
+  readonly generators: ReadonlySet<string>;
 }
 
 /** piscina's run options. */

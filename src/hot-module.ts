@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
 import { type Artifact, buildArtifact, resolveEntry } from './build.js';
+import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
@@ -222,6 +223,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const generation = this.#current;
     if (typeof name !== 'string' || !generation.functions.has(name)) {
       return Promise.reject(noExport(name, generation));
+    }
+    const callbacks = openCallbacks(args);
+    if (callbacks !== undefined) {
+      return runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { callbacks: spec }));
     }
     return generation.run(name, args, options);
   }

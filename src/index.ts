@@ -2,7 +2,7 @@
  * hotworker: host modules in worker-thread pools and upgrade them while they serve.
  * This file is the public surface only.
  */
-export type { ArgsOf, FunctionName, HotApi, ResultOf, UntypedModule } from './api.js';
+export type { ArgsOf, CallerCallback, FunctionName, GeneratorName, HotApi, ResultOf, UntypedModule, YieldOf } from './api.js';
 export type { Artifact } from './build.js';
 export { buildArtifact } from './build.js';
 export { HotError, type HotErrorCode, HotErrorCodes, type HotErrorDetails } from './errors.js';

@@ -2,6 +2,8 @@
  * The message shapes shared by the main thread and `workers/dispatch.ts`.
  * Nothing here may import main-thread code: the worker imports this file too.
  */
+import type { MessagePort } from 'node:worker_threads';
+import type { CallbackSpec } from './channels.js';
 
 /** What the host passes to every worker of one generation, as piscina's `workerData`. */
 export interface WorkerData {
@@ -18,6 +20,10 @@ export interface WorkerData {
 export interface CallTask {
   readonly fn: string;
   readonly args: readonly unknown[];
+  /** Set when the arguments held functions (see `channels.ts`). */
+  readonly callbacks?: CallbackSpec;
+  /** Set for a stream: the port its values and controls travel on (see `channels.ts`). */
+  readonly stream?: MessagePort;
 }
 
 /** The name of the internal task that proves a freshly loaded pool answers. Never a valid export name. */
@@ -58,6 +64,8 @@ export type LoadReport =
       readonly threadId: number;
       readonly ok: true;
       readonly functions: string[];
+      /** The subset of `functions` that are generator functions (sync or async): they stream. */
+      readonly generators: string[];
     }
   | {
       readonly type: typeof LOAD_REPORT;
@@ -89,11 +97,12 @@ export const EXIT_REPORT = 'hotworker:exit';
  * - `clone`: the result cannot be structured-cloned; `path` names the offending value.
  * - `load`: the bundle failed to load in this worker (a replacement worker, after the version went live).
  * - `no-export`: the name is not an exported function of the bundle.
+ * - `generator`: a generator function was called as a plain function (it only streams).
  */
 export type Fault =
   | { readonly [FAULT]: 'user' | 'load'; readonly error: SerializedError }
   | { readonly [FAULT]: 'clone'; readonly path: string; readonly what: string }
-  | { readonly [FAULT]: 'no-export' };
+  | { readonly [FAULT]: 'no-export' | 'generator' };
 
 export const FAULT = 'hotworker:fault';
 

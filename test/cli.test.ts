@@ -114,7 +114,7 @@ describe('hotworker CLI', () => {
   it('upgrades, rolls back and shows the status of a running server', async () => {
     const ws = workspace();
     const entry = ws.copy('serve-counter.ts', 'counter.ts');
-    const env = { HOTWORKER_ADMIN_TOKEN: 'tok3n' };
+    const env = { HOTWORKER_ADMIN_TOKEN: 'tok3n-tok3n-tok3n' };
     const server = await startServe(['counter.ts', '--threads', '1'], { cwd: ws.dir, env });
     ws.defer(() => server.stop('SIGKILL'));
     const admin = (...args: string[]) => runCli([...args, '--url', server.url], { env });

@@ -94,6 +94,21 @@ const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
     },
   ],
   ['ERR_HOT_INVALID_OPTION', (ws) => ws.hot(ws.copy('versioned.ts'), { threads: 0 })],
+  [
+    'ERR_HOT_CALLBACK_SETTLED',
+    async (ws) => {
+      const mod = await ws.hot<typeof import('./fixtures/callbacks.ts')>(ws.copy('callbacks.ts'), { threads: 1 });
+      await mod.api.keep(() => undefined);
+      return mod.api.rethrowLate();
+    },
+  ],
+  [
+    'ERR_HOT_CALL_KIND',
+    async (ws) => {
+      const mod = (await ws.hot(ws.copy('streams.ts'), { threads: 1 })) as HotModule;
+      return mod.call('count', 3);
+    },
+  ],
 ];
 
 describe('error codes', () => {

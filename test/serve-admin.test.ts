@@ -16,8 +16,14 @@ interface Status {
   lastFailure: { code: string; message: string; where: string } | null;
 }
 
+/** An admin request as a client would send it: a body goes as `application/json`. */
 async function admin(url: string, action: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${url}/_hot/${action}`, { method: action === 'status' ? 'GET' : 'POST', ...init });
+  const json: Record<string, string> = init.body === undefined ? {} : { 'content-type': 'application/json' };
+  const response = await fetch(`${url}/_hot/${action}`, {
+    method: action === 'status' ? 'GET' : 'POST',
+    ...init,
+    headers: { ...json, ...(init.headers as Record<string, string> | undefined) },
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -130,14 +136,14 @@ describe('serve: admin auth', () => {
   });
 
   it('requires the Bearer token when one is given', async () => {
-    const { server } = await serveCounter(['--host', '0.0.0.0', '--admin-token', 's3cret']);
+    const { server } = await serveCounter(['--host', '0.0.0.0', '--admin-token', 's3cret-s3cret-s3cret']);
     const url = server.url.replace('0.0.0.0', '127.0.0.1');
     const none = await admin(url, 'status');
     expect(none.status).toBe(401);
     expect(none.body).toMatchObject({ error: { code: 'ERR_SERVE_UNAUTHORIZED' } });
     expect((await admin(url, 'upgrade', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await admin(url, 'status', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
-    expect((await admin(url, 'upgrade', { headers: { authorization: 'bearer s3cret' } })).status).toBe(200);
+    expect((await admin(url, 'status', { headers: { authorization: 'Bearer s3cret-s3cret-s3cret' } })).status).toBe(200);
+    expect((await admin(url, 'upgrade', { headers: { authorization: 'bearer s3cret-s3cret-s3cret' } })).status).toBe(200);
     expect((await call(url, 'add', [1, 2])).body).toBe(3);
   });
 });

@@ -77,11 +77,19 @@ describe('serve: end to end under load', () => {
       await moreAnswers(50);
     };
     await upgradeTo('m1', server.lines.length);
-    const first = await fetch(`${server.url}/_hot/upgrade`, { method: 'POST', body: '{"restart":true}' });
+    const first = await fetch(`${server.url}/_hot/upgrade`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"restart":true}',
+    });
     expect(first.status).toBe(200);
     await moreAnswers(50);
     await upgradeTo('m2', server.lines.length);
-    const second = await fetch(`${server.url}/_hot/upgrade`, { method: 'POST', body: '{"restart":true}' });
+    const second = await fetch(`${server.url}/_hot/upgrade`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"restart":true}',
+    });
     expect(second.status).toBe(200);
     await moreAnswers(50);
     await upgradeTo('m3', server.lines.length);

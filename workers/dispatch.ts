@@ -20,7 +20,9 @@ import {
   PING,
   serializeError,
 } from '../src/protocol.js';
+import { reviveCallbacks } from './callbacks.js';
 import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
+import { isGeneratorFunction, pumpStream } from './stream.js';
 import { importVersion } from './worker-data.js';
 
 // Stack traces from the bundle point at the user's own .ts lines (the bundle has an inline map).
@@ -28,8 +30,10 @@ process.setSourceMapsEnabled(true);
 
 type Exported = (...args: unknown[]) => unknown;
 
-/** The module's exported functions by name; empty until the import settles. */
+/** The module's exported plain functions by name; empty until the import settles. */
 const functions = new Map<string, Exported>();
+/** The exported generator functions by name: what `stream()` runs. */
+const generators = new Map<string, Exported>();
 let loadFault: Fault | undefined;
 /** True once the import has settled, whether it loaded or failed. */
 let settled = false;
@@ -39,7 +43,9 @@ const loading = importVersion()
   .then(async (namespace: Record<string, unknown>) => {
     for (const [name, value] of Object.entries(namespace)) {
       if (takeHook(name, value)) continue;
-      if (typeof value === 'function') functions.set(name, value as Exported);
+      if (typeof value !== 'function') continue;
+      if (isGeneratorFunction(value)) generators.set(name, value as Exported);
+      else functions.set(name, value as Exported);
     }
     // The load proof waits for hotSetup(): a worker serves only once it is set up.
     await runSetup();
@@ -51,12 +57,14 @@ const loading = importVersion()
         type: LOAD_REPORT,
         threadId,
         ok: true,
-        functions: [...functions.keys()],
+        functions: [...functions.keys(), ...generators.keys()],
+        generators: [...generators.keys()],
       });
     },
     (error: unknown) => {
       // A worker whose hotSetup() failed must not serve what it imported.
       functions.clear();
+      generators.clear();
       const serialized = serializeError(error);
       loadFault = { [FAULT]: 'load', error: serialized };
       settled = true;
@@ -86,18 +94,46 @@ export default function dispatch(task: CallTask): unknown {
   }
   if (task.fn === PING) return threadId;
   if (isHookTask(task)) return runHookTask(task);
+  if (task.callbacks !== undefined || task.stream !== undefined) return dispatchWithChannels(task);
   const fn = functions.get(task.fn);
-  if (fn === undefined) {
-    throw loadFault ?? ({ [FAULT]: 'no-export' } satisfies Fault);
-  }
+  if (fn === undefined) throw missing(task.fn);
+  return call(fn, task.args);
+}
+
+function call(fn: Exported, args: readonly unknown[]): unknown {
   let result: unknown;
   try {
-    result = fn(...task.args);
+    result = fn(...args);
   } catch (error) {
     throw userFault(error);
   }
   if (result instanceof Promise) return result.then(checkResult, rethrowUserFault);
   return checkResult(result);
+}
+
+/** Why a task names no function this worker can call: a failed load, a generator, or no such export. */
+function missing(name: string): Fault {
+  // A generator's values only travel by stream(); call() of one is refused.
+  if (generators.has(name)) return { [FAULT]: 'generator' };
+  return loadFault ?? { [FAULT]: 'no-export' };
+}
+
+/** A call that carries callbacks, or a stream: their channels close when it settles. */
+function dispatchWithChannels(task: CallTask): unknown {
+  const callbacks = task.callbacks === undefined ? undefined : reviveCallbacks(task.fn, task.args, task.callbacks);
+  const args = callbacks === undefined ? task.args : callbacks.args;
+  let running: unknown;
+  try {
+    const fn = (task.stream === undefined ? functions : generators).get(task.fn);
+    // The host streams only what this version reported as a generator, and calls the rest.
+    if (fn === undefined) throw task.stream === undefined ? missing(task.fn) : (loadFault ?? ({ [FAULT]: 'no-export' } satisfies Fault));
+    running = task.stream === undefined ? call(fn, args) : pumpStream(fn as Parameters<typeof pumpStream>[0], args, task.stream);
+  } catch (error) {
+    callbacks?.close();
+    throw error;
+  }
+  if (callbacks === undefined) return running;
+  return Promise.resolve(running).finally(callbacks.close);
 }
 
 function checkResult(result: unknown): unknown {

@@ -3,6 +3,7 @@
  * errors, and the value checks every command shares.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { MAX_TIMEOUT_MS } from '../options.js';
 
 /** A mistake on the command line: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -63,9 +64,15 @@ export function integer(values: Parsed['values'], name: string, min: number, max
   return value;
 }
 
-/** A milliseconds option (> 0). */
+/** A milliseconds option (> 0, at most the library's {@link MAX_TIMEOUT_MS}, Node's longest timer). */
 export function milliseconds(values: Parsed['values'], name: string): number | undefined {
-  return integer(values, name, 1);
+  return integer(values, name, 1, MAX_TIMEOUT_MS);
+}
+
+/** A milliseconds limit where `0` means none (`Infinity`). */
+export function limitMs(values: Parsed['values'], name: string): number | undefined {
+  const value = integer(values, name, 0, MAX_TIMEOUT_MS);
+  return value === 0 ? Number.POSITIVE_INFINITY : value;
 }
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };

@@ -2,9 +2,10 @@
  * `hotworker serve <module>`: the module's exported functions over HTTP, upgraded on SIGHUP,
  * through the admin API, or (with --watch) when a source file changes.
  */
+import { normalizeOrigin, validateAdminToken } from '../serve/access.js';
 import { createLogger } from '../serve/log.js';
 import type { HotServer } from '../serve/server.js';
-import { bytes, integer, milliseconds, parse, text, UsageError } from './args.js';
+import { bytes, integer, limitMs, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
 const help = `Usage: hotworker serve <module> [options]
@@ -19,11 +20,17 @@ Options:
   -w, --watch                 upgrade when the module or any local file it imports changes
       --no-standby            boot threads at each upgrade instead of keeping standby threads ready
                               (saves the memory of one idle set of threads; upgrades take longer)
-      --call-timeout <ms>     a call running longer is stopped and answered 504 (default: none)
+      --call-timeout <ms>     a call running longer is stopped and answered 504; 0 for none (default: 30000)
       --drain-timeout <ms>    after an upgrade, time the old version has to finish its calls (default: 30000)
       --max-body <size>       largest request body, e.g. 1048576, 512kb, 2mb; larger is 413 (default: 1mb)
       --admin-token <token>   require "Authorization: Bearer <token>" on /_hot/*; needed to use them on a
-                              non-loopback --host (default: $HOTWORKER_ADMIN_TOKEN)
+                              non-loopback --host; 16+ characters, no spaces (default: $HOTWORKER_ADMIN_TOKEN,
+                              which keeps it out of ps)
+      --allow-host <names>    more Host headers to answer, comma-separated, e.g. api.example,10.0.0.5:3000
+                              (default: the address served and localhost, 127.0.0.1, [::1] with the port)
+      --cors <origin>         let pages of this one origin call /call/* from a browser (default: none)
+      --max-old-space-mb <n>  heap cap of each worker; one over it is replaced (default: Node's)
+      --max-young-gen-mb <n>  young-generation cap of each worker (default: Node's)
       --json-logs             log one JSON object per line instead of text
       --expose-stack          include stack traces in 500 answers (development only)
       --shutdown-timeout <ms> on SIGTERM, time open requests have to finish (default: 10000)
@@ -47,6 +54,49 @@ Example:
   hotworker serve examples/clock/clock.ts --watch
   curl -X POST localhost:3000/call/now`;
 
+/** The admin token from --admin-token or HOTWORKER_ADMIN_TOKEN, checked before anything loads. */
+function adminToken(values: Parsed['values']): string | undefined {
+  const flag = text(values, 'admin-token');
+  const token = flag ?? (process.env.HOTWORKER_ADMIN_TOKEN || undefined);
+  if (token === undefined) return undefined;
+  try {
+    validateAdminToken(token, flag === undefined ? 'HOTWORKER_ADMIN_TOKEN' : '--admin-token');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return token;
+}
+
+function allowHosts(values: Parsed['values']): string[] | undefined {
+  const raw = text(values, 'allow-host');
+  if (raw === undefined) return undefined;
+  const hosts = raw.split(',').map((host) => host.trim());
+  const bad = hosts.find((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(host));
+  if (bad !== undefined)
+    throw new UsageError(`--allow-host takes host names or addresses, optionally with :port, comma-separated; got '${bad}'`);
+  return hosts;
+}
+
+function cors(values: Parsed['values']): string | undefined {
+  const raw = text(values, 'cors');
+  if (raw === undefined) return undefined;
+  try {
+    return normalizeOrigin(raw);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function resourceLimits(values: Parsed['values']): { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number } | undefined {
+  const old = integer(values, 'max-old-space-mb', 16, 1024 * 1024);
+  const young = integer(values, 'max-young-gen-mb', 1, 1024 * 1024);
+  if (old === undefined && young === undefined) return undefined;
+  return {
+    ...(old === undefined ? {} : { maxOldGenerationSizeMb: old }),
+    ...(young === undefined ? {} : { maxYoungGenerationSizeMb: young }),
+  };
+}
+
 export const serve: Command = {
   name: 'serve',
   summary: 'serve a module over HTTP, with live upgrades (and --watch)',
@@ -64,6 +114,10 @@ export const serve: Command = {
         'drain-timeout': { type: 'string' },
         'max-body': { type: 'string' },
         'admin-token': { type: 'string' },
+        'allow-host': { type: 'string' },
+        cors: { type: 'string' },
+        'max-old-space-mb': { type: 'string' },
+        'max-young-gen-mb': { type: 'string' },
         'json-logs': { type: 'boolean' },
         'expose-stack': { type: 'boolean' },
         'shutdown-timeout': { type: 'string' },
@@ -85,10 +139,13 @@ export const serve: Command = {
       port: integer(values, 'port', 0, 65535) ?? 3000,
       host,
       threads: integer(values, 'threads', 1),
-      callTimeout: milliseconds(values, 'call-timeout'),
+      callTimeout: limitMs(values, 'call-timeout'),
       drainTimeout: milliseconds(values, 'drain-timeout'),
       maxBody: bytes(values, 'max-body'),
-      adminToken: text(values, 'admin-token') ?? (process.env.HOTWORKER_ADMIN_TOKEN || undefined),
+      adminToken: adminToken(values),
+      allowHosts: allowHosts(values),
+      cors: cors(values),
+      resourceLimits: resourceLimits(values),
       exposeStack: values['expose-stack'] === true,
       watch: values.watch === true,
       standby: values['no-standby'] !== true,

@@ -1,24 +1,14 @@
 /**
- * The admin routes, `/_hot/status`, `/_hot/upgrade` and `/_hot/rollback`, and who may use
- * them: anyone on a loopback address; elsewhere only a client presenting the admin token.
+ * The admin routes, `/_hot/status`, `/_hot/events`, `/_hot/upgrade` and `/_hot/rollback`. Who may use them
+ * (same origin, the admin token) is decided before, in access.ts.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import { HotError, type UpgradeOptions, type VersionInfo } from '../index.js';
 import { BodyError, readBody } from './body.js';
 import { summarizeFailure } from './failure.js';
+import type { LiveFeed } from './live.js';
 import { sendError, sendJson, sendMethodNotAllowed } from './reply.js';
 import { versionJson } from './versions.js';
-
-/** Who may use the admin routes. */
-export type AdminAccess =
-  /** Loopback host, no token: anyone who can connect is on this machine. */
-  | { readonly mode: 'open' }
-  /** A token was given: every admin request must carry `Authorization: Bearer <token>`. */
-  | { readonly mode: 'token'; readonly digest: Buffer }
-  /** A non-loopback host and no token: the admin routes are refused. */
-  | { readonly mode: 'refused' };
 
 /** The outcome of an upgrade or rollback asked for through the server. */
 export interface Transition {
@@ -32,26 +22,12 @@ export interface Transition {
 
 /** What the admin routes need from the server. */
 export interface AdminContext {
-  readonly access: AdminAccess;
   /** The status document of `GET /_hot/status`. */
   status(): unknown;
   upgrade(trigger: string, options: UpgradeOptions): Promise<Transition>;
   rollback(trigger: string): Promise<Transition>;
-}
-
-/** Decides admin access from the host the server listens on and the token, if any. */
-export function adminAccess(host: string, token: string | undefined): AdminAccess {
-  if (token !== undefined && token !== '') return { mode: 'token', digest: digest(token) };
-  return isLoopback(host) ? { mode: 'open' } : { mode: 'refused' };
-}
-
-/** True for `localhost`, 127.0.0.0/8 and ::1: addresses only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (bare === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(bare);
-  return false;
+  /** The status page's event stream. */
+  readonly live: LiveFeed;
 }
 
 const ADMIN_BODY_LIMIT = 16 * 1024;
@@ -63,8 +39,10 @@ export async function handleAdmin(
   response: ServerResponse,
   action: string,
 ): Promise<void> {
-  if (!authorized(context.access, request, response)) return;
   switch (action) {
+    case 'events':
+      if (request.method !== 'GET') return sendMethodNotAllowed(response, request.method, 'GET');
+      return context.live.connect(request, response);
     case 'status':
       if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
       return sendJson(response, 200, context.status());
@@ -89,34 +67,22 @@ export async function handleAdmin(
   }
 }
 
-function authorized(access: AdminAccess, request: IncomingMessage, response: ServerResponse): boolean {
-  if (access.mode === 'open') return true;
-  if (access.mode === 'refused') {
-    sendError(response, 403, {
-      name: 'Forbidden',
-      message: 'The admin API is disabled on a non-loopback host; start the server with --admin-token to enable it',
-      code: 'ERR_SERVE_ADMIN_DISABLED',
-    });
-    return false;
-  }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  // Compare digests, which have equal lengths, in constant time.
-  if (match !== null && timingSafeEqual(digest(match[1] as string), access.digest)) return true;
-  sendError(
-    response,
-    401,
-    { name: 'Unauthorized', message: 'The admin API needs `Authorization: Bearer <admin token>`', code: 'ERR_SERVE_UNAUTHORIZED' },
-    { 'www-authenticate': 'Bearer realm="hotworker"' },
-  );
-  return false;
-}
-
-function digest(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
-}
-
 /** An empty body is no options; otherwise a JSON object with `allowBreaking` and `restart` (upgrade only). */
 async function readUpgradeOptions(request: IncomingMessage, response: ServerResponse, action: string): Promise<UpgradeOptions | undefined> {
+  // A browser page can POST `text/plain` or a form to any address without asking first;
+  // only a JSON body (or none at all) cannot come from one.
+  const type = request.headers['content-type'];
+  const declared = Number(request.headers['content-length'] ?? 0);
+  const hasBody = declared > 0 || request.headers['transfer-encoding'] !== undefined;
+  if ((type !== undefined || hasBody) && !isJson(type)) {
+    request.resume();
+    sendError(response, 415, {
+      name: 'UnsupportedMediaType',
+      message: `The admin API takes only "Content-Type: application/json" bodies, got ${type === undefined ? 'none' : `'${type}'`}`,
+      code: 'ERR_SERVE_CONTENT_TYPE',
+    });
+    return undefined;
+  }
   let text: string;
   try {
     text = (await readBody(request, ADMIN_BODY_LIMIT)).toString('utf8').trim();
@@ -145,6 +111,10 @@ async function readUpgradeOptions(request: IncomingMessage, response: ServerResp
     return undefined;
   }
   return value as UpgradeOptions;
+}
+
+function isJson(type: string | undefined): boolean {
+  return type !== undefined && /^application\/json\s*(;|$)/i.test(type.trim());
 }
 
 /** What is wrong with an options object whose keys must be among `allowed`, each a boolean; undefined when nothing is. */

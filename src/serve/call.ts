@@ -6,8 +6,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HotError, type HotModule } from '../index.js';
+import { type AccessPolicy, hasAdminToken } from './access.js';
 import { BodyError, readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';
+import type { OpenCalls } from './open-calls.js';
+import { redactPaths } from './redact.js';
 import { sendError, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
 import type { CallStats } from './stats.js';
 import { versionLabel } from './versions.js';
@@ -21,7 +24,14 @@ export interface CallContext {
   readonly maxBody: number;
   /** Put the function's stack in 500 answers. */
   readonly exposeStack: boolean;
+  /** Who sees error details unredacted: callers presenting the admin token. */
+  readonly access: AccessPolicy;
+  /** Calls in flight, named by a shutdown that has to cut them. */
+  readonly openCalls: OpenCalls;
 }
+
+/** Why a call was aborted when its client went away: nobody is left to answer. */
+const CLIENT_GONE = new DOMException('The client closed the connection before the call finished', 'AbortError');
 
 export async function handleCall(context: CallContext, request: IncomingMessage, response: ServerResponse, fn: string): Promise<void> {
   const { module } = context;
@@ -49,19 +59,31 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
     sendError(response, 400, { name: 'BadRequest', message: args.message, code: 'ERR_SERVE_BAD_JSON' });
     return;
   }
+  // A client that gives up must not leave its call running: a stuck call would hold a worker
+  // for good. Aborting a running call ends its worker (the pool starts another); a queued one is dropped.
+  const abandoned = new AbortController();
+  const onClose = () => {
+    if (!response.writableFinished) abandoned.abort(CLIENT_GONE);
+  };
+  if (response.destroyed) return;
+  response.once('close', onClose);
   // Read in the same tick as the call: the call is pinned to this very version.
   const version = versionLabel(module.version);
+  const open = context.openCalls.add(fn, version);
   const started = performance.now();
   let result: unknown;
   try {
-    result = await module.call(fn, ...args);
+    result = await module.run(fn, args, { signal: abandoned.signal });
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
-    const kind = HotError.is(error) ? error.code : 'thrown';
+    const kind = error === CLIENT_GONE ? 'client-gone' : HotError.is(error) ? error.code : 'thrown';
     context.metrics.recordCall(fn, version, seconds, kind);
     context.stats.record(version, seconds * 1000, true);
-    sendCallError(context, response, error, fn, version);
+    if (error !== CLIENT_GONE) sendCallError(context, request, response, error, fn, version);
     return;
+  } finally {
+    context.openCalls.remove(open);
+    response.off('close', onClose);
   }
   const seconds = (performance.now() - started) / 1000;
   context.metrics.recordCall(fn, version, seconds);
@@ -112,7 +134,14 @@ function sendNoExport(response: ServerResponse, fn: string, module: HotModule): 
   );
 }
 
-function sendCallError(context: CallContext, response: ServerResponse, error: unknown, fn: string, version: string): void {
+function sendCallError(
+  context: CallContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  error: unknown,
+  fn: string,
+  version: string,
+): void {
   if (HotError.is(error, 'ERR_HOT_NO_EXPORT')) {
     // A name the version exports that is not a function (`export const x = 1`).
     sendNoExport(response, fn, context.module);
@@ -131,14 +160,16 @@ function sendCallError(context: CallContext, response: ServerResponse, error: un
   const status = HotError.is(error, 'ERR_HOT_CALL_TIMEOUT') ? 504 : 500;
   const thrown = error instanceof Error ? error : new Error(`Non-error value thrown: ${String(error)}`);
   const code = (thrown as { code?: unknown }).code;
+  // Paths tell an anonymous caller how the machine is laid out; only the operator sees them.
+  const shown = hasAdminToken(context.access, request) ? (text: string) => text : redactPaths;
   sendError(
     response,
     status,
     {
       name: thrown.name,
-      message: thrown.message,
+      message: shown(thrown.message),
       code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
-      stack: context.exposeStack ? thrown.stack : undefined,
+      stack: context.exposeStack && thrown.stack !== undefined ? shown(thrown.stack) : undefined,
     },
     { [VERSION_HEADER]: version },
   );

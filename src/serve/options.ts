@@ -1,7 +1,11 @@
 /**
  * The options of `hotworker serve` as the server takes them, and the errors it starts with.
  */
+import type { ResourceLimits } from 'node:worker_threads';
 import type { Logger } from './log.js';
+
+/** `serve`'s call timeout when none is given: a stuck call is bounded even when its client waits. */
+export const DEFAULT_CALL_TIMEOUT = 30_000;
 
 /** Options of `HotServer.start()`. Only `entry` is required. */
 export interface ServeOptions {
@@ -28,8 +32,9 @@ export interface ServeOptions {
    */
   standby?: boolean;
   /**
-   * Milliseconds a call may run before its worker is replaced and the request answered 504.
-   * @default Infinity (no limit)
+   * Milliseconds a call may run before its worker is replaced and the request answered 504;
+   * `0` or `Infinity` for no limit. (The library's own default stays `Infinity`.)
+   * @default 30_000
    */
   callTimeout?: number;
   /**
@@ -43,11 +48,30 @@ export interface ServeOptions {
    */
   maxBody?: number;
   /**
-   * Bearer token the admin routes (`/_hot/...`) require. Without one they are open on a
-   * loopback host and refused on any other.
+   * Bearer token the admin routes (`/_hot/...`) require: at least 16 characters, no
+   * whitespace. Without one they are open on a loopback host and refused on any other.
    * @default undefined
    */
   adminToken?: string;
+  /**
+   * `Host` header values accepted besides the address served and the loopback names
+   * (`localhost`, `127.0.0.1`, `[::1]`, with the port): `name` (any port) or `name:port`.
+   * Any other `Host` is answered 403, which defeats DNS rebinding.
+   * @default []
+   */
+  allowHosts?: readonly string[];
+  /**
+   * The one foreign origin (`https://app.example`) whose pages may call `/call/*` from a
+   * browser; CORS answers and preflights are sent for it. Other origins are answered 403.
+   * @default undefined (no cross-origin calls)
+   */
+  cors?: string;
+  /**
+   * V8 heap limits of every worker, e.g. `{ maxOldGenerationSizeMb: 256 }`. A worker over
+   * them dies and is replaced; its call answers 500 `ERR_HOT_WORKER_EXIT`.
+   * @default undefined (Node's defaults)
+   */
+  resourceLimits?: ResourceLimits;
   /**
    * Put the function's stack trace in 500 answers (for development; it shows file paths).
    * @default false

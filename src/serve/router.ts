@@ -1,13 +1,15 @@
 /**
- * Routes each request: `/call/<fn>`, the admin routes under `/_hot/`, `/metrics`, and `/`.
- * Every answer carries the `hotworker-version` header; while the server closes, new
+ * Routes each request: `/call/<fn>`, the admin routes under `/_hot/`, `/metrics`, and `/`,
+ * once access.ts has let it through (Host, Origin, admin token). Every answer carries the `hotworker-version` header; while the server closes, new
  * requests get 503 and every answer asks the client to close its connection.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
+import { checkAccess, corsHeaders, preflightHeaders, type RouteKind } from './access.js';
 import { type AdminContext, handleAdmin } from './admin.js';
 import { type CallContext, handleCall } from './call.js';
 import type { Logger } from './log.js';
+import { sendPage } from './page.js';
 import { sendError, sendJson, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
 import { versionLabel } from './versions.js';
 
@@ -21,12 +23,26 @@ export interface RouterContext extends CallContext, AdminContext {
 /** Handles one request; never rejects (a failure is logged and answered 500). */
 export async function route(context: RouterContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   response.setHeader(VERSION_HEADER, versionLabel(context.module.version));
+  const path = (request.url ?? '/').split('?', 1)[0] as string;
+  const kind = routeKind(path);
+  const refusal = checkAccess(context.access, request, kind);
+  if (refusal !== undefined) {
+    sendError(response, refusal.status, refusal.error, { ...refusal.headers });
+    return;
+  }
+  if (kind === 'call') {
+    const preflight = preflightHeaders(context.access, request);
+    if (preflight !== undefined) {
+      response.writeHead(204, preflight).end();
+      return;
+    }
+    for (const [name, value] of Object.entries(corsHeaders(context.access, request))) response.setHeader(name, value);
+  }
   if (context.closing) {
     response.setHeader('connection', 'close');
     sendError(response, 503, { name: 'ServiceUnavailable', message: 'The server is shutting down', code: 'ERR_SERVE_CLOSING' });
     return;
   }
-  const path = (request.url ?? '/').split('?', 1)[0] as string;
   try {
     if (path.startsWith('/call/')) {
       const fn = functionName(path.slice('/call/'.length));
@@ -35,6 +51,10 @@ export async function route(context: RouterContext, request: IncomingMessage, re
         return;
       }
       await handleCall(context, request, response, fn);
+    } else if (kind === 'page') {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
+      if (path === '/_hot') response.writeHead(308, { location: '/_hot/', 'content-length': 0 }).end();
+      else sendPage(response, context.access.admin, path === '/_hot/' ? '' : path.slice('/_hot/assets/'.length));
     } else if (path.startsWith('/_hot/')) {
       await handleAdmin(context, request, response, path.slice('/_hot/'.length));
     } else if (path === '/metrics') {
@@ -64,6 +84,13 @@ export async function route(context: RouterContext, request: IncomingMessage, re
       code: 'ERR_SERVE_INTERNAL',
     });
   }
+}
+
+function routeKind(path: string): RouteKind {
+  if (path.startsWith('/call/')) return 'call';
+  if (path === '/_hot' || path === '/_hot/' || path.startsWith('/_hot/assets/')) return 'page';
+  if (path.startsWith('/_hot/')) return 'admin';
+  return 'public';
 }
 
 /** The decoded function name of a `/call/<fn>` path, or undefined when it cannot name one. */

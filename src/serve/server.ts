@@ -5,11 +5,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
-import { type AdminAccess, adminAccess, type Transition } from './admin.js';
+import { type AccessPolicy, accessPolicy } from './access.js';
+import { Activity } from './activity.js';
+import type { Transition } from './admin.js';
 import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
+import { LiveFeed } from './live.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
-import { type CloseResult, ServeError, type ServeOptions } from './options.js';
+import { OpenCalls } from './open-calls.js';
+import { type CloseResult, DEFAULT_CALL_TIMEOUT, ServeError, type ServeOptions } from './options.js';
 import { type RouterContext, route } from './router.js';
 import { CallStats } from './stats.js';
 import type { ServeStatus } from './status.js';
@@ -20,12 +24,19 @@ export class HotServer implements RouterContext {
   readonly module: HotModule;
   readonly metrics: ServeMetrics;
   readonly stats = new CallStats();
+  /** Upgrades, rollbacks, failures and crashes, for the status document and the status page. */
+  readonly activity = new Activity();
+  /** The status page's live figures and events (`GET /_hot/events`). */
+  readonly live: LiveFeed;
   readonly logger: Logger;
-  readonly access: AdminAccess;
+  readonly access: AccessPolicy;
+  readonly openCalls = new OpenCalls();
   readonly maxBody: number;
   readonly exposeStack: boolean;
   readonly #http: Server;
   readonly #shutdownTimeout: number;
+  /** The call timeout the module was opened with (`Infinity` for none). */
+  readonly #callTimeout: number;
   readonly #startedAt = Date.now();
   /** Answers not yet finished; shutdown waits until this is empty. */
   readonly #open = new Set<ServerResponse>();
@@ -35,19 +46,23 @@ export class HotServer implements RouterContext {
   #transitions: Promise<unknown> = Promise.resolve();
   /** What asked for the transition running now (`watch`, `admin`, `SIGHUP`). */
   #trigger = 'api';
+  /** True while an upgrade or rollback runs: a shutdown then cancels it rather than waiting for it. */
+  #transitionRunning = false;
   #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
   #lastFailure: (FailureSummary & { at: string; trigger: string }) | undefined;
   #closing: Promise<CloseResult> | undefined;
   #url = '';
 
-  private constructor(module: HotModule, options: ServeOptions, logger: Logger) {
+  private constructor(module: HotModule, options: ServeOptions, logger: Logger, access: AccessPolicy) {
     this.module = module;
     this.logger = logger;
     this.metrics = new ServeMetrics(module);
-    this.access = adminAccess(options.host ?? '127.0.0.1', options.adminToken);
+    this.access = access;
     this.maxBody = options.maxBody ?? 1024 * 1024;
     this.exposeStack = options.exposeStack === true;
     this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.live = new LiveFeed(this);
+    this.#callTimeout = callTimeoutOf(options);
     this.#http = createServer((request, response) => this.#handle(request, response));
     // A client that sent `Expect: 100-continue` (curl does, for bodies over 1 MiB) waits for
     // the go-ahead: a body declared too large is refused before it is ever sent.
@@ -58,11 +73,13 @@ export class HotServer implements RouterContext {
     });
     module.on('upgrade', (event) => this.#logTransition('upgrade', event));
     module.on('rollback', (event) => this.#logTransition('rollback', event));
-    module.on('crash', ({ version, error }) =>
+    module.on('crash', (event) => {
+      const { version, error } = event;
+      this.activity.crash(event);
       logger.warn('crash', `a worker of ${versionName(version)} died and was replaced: ${error.message}`, {
         version: versionLabel(version),
-      }),
-    );
+      });
+    });
   }
 
   /**
@@ -72,16 +89,26 @@ export class HotServer implements RouterContext {
    */
   static async start(options: ServeOptions): Promise<HotServer> {
     const logger = options.logger ?? createLogger();
+    let port = 0;
+    // Checked before the module loads: a bad token or origin is refused at once.
+    const access = accessPolicy({
+      host: options.host ?? '127.0.0.1',
+      port: () => port,
+      allowHosts: options.allowHosts,
+      cors: options.cors,
+      adminToken: options.adminToken,
+    });
     const module = await hot(options.entry, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.standby === undefined ? {} : { standby: options.standby }),
-      ...(options.callTimeout === undefined ? {} : { callTimeout: options.callTimeout }),
+      callTimeout: callTimeoutOf(options),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     });
-    const server = new HotServer(module, options, logger);
+    const server = new HotServer(module, options, logger, access);
     try {
-      await server.#listen(options.port ?? 3000, options.host ?? '127.0.0.1');
+      port = await server.#listen(options.port ?? 3000, options.host ?? '127.0.0.1');
     } catch (error) {
       await module.close();
       throw error;
@@ -91,7 +118,7 @@ export class HotServer implements RouterContext {
       version: versionLabel(version),
       exports: version.exports,
     });
-    if (server.access.mode === 'refused') {
+    if (server.access.admin.mode === 'refused') {
       logger.warn('admin-disabled', `admin routes (/_hot/...) are refused on ${options.host}: pass --admin-token to enable them`);
     }
     if (options.watch === true) server.#startWatch(options.watchDebounce);
@@ -170,7 +197,9 @@ export class HotServer implements RouterContext {
       upgrades: { ...this.#counts.upgrades },
       rollbacks: { ...this.#counts.rollbacks },
       lastFailure: this.#lastFailure ?? null,
+      callTimeoutMs: Number.isFinite(this.#callTimeout) ? this.#callTimeout : null,
       watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
+      recent: this.activity.entries.slice(-RECENT_IN_STATUS),
     };
   }
 
@@ -186,6 +215,12 @@ export class HotServer implements RouterContext {
 
   async #shutdown(): Promise<CloseResult> {
     this.#watcher?.close();
+    // An upgrade still loading would hold its admin request (and so the shutdown) until its
+    // load timeout: closing the module now cancels any upgrade that has not shifted yet.
+    // Calls already accepted still finish; requests arriving from now on get 503 anyway.
+    if (this.#transitionRunning) void this.module.close();
+    // Open status pages would hold the shutdown until its deadline; they reconnect to the next server.
+    this.live.close();
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     // Node 20 keeps answering on kept-alive connections until they go idle: ask each open
     // answer to close its connection, and end the idle ones now.
@@ -197,17 +232,29 @@ export class HotServer implements RouterContext {
     if (forced) {
       this.logger.warn(
         'shutdown-forced',
-        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them`,
+        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them${this.#killing()}`,
+        { killed: this.openCalls.size },
       );
       await this.module.destroy();
     } else if (!(await this.#within(deadline, this.module.close()))) {
       forced = true;
-      this.logger.warn('shutdown-forced', `calls still running after ${this.#shutdownTimeout} ms; terminating their workers`);
+      this.logger.warn(
+        'shutdown-forced',
+        `calls still running after ${this.#shutdownTimeout} ms; terminating their workers${this.#killing()}`,
+        {
+          killed: this.openCalls.size,
+        },
+      );
       await this.module.destroy();
     }
     this.#http.closeAllConnections();
     await closed;
     return { forced };
+  }
+
+  /** `; killing spin() on 1-ab12cd34, running 10.0 s`, or nothing when no call is in flight. */
+  #killing(): string {
+    return this.openCalls.size === 0 ? '' : `; killing ${this.openCalls.describe()}`;
   }
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
@@ -240,7 +287,8 @@ export class HotServer implements RouterContext {
     }
   }
 
-  #listen(port: number, host: string): Promise<void> {
+  /** Listens; resolves with the port bound. */
+  #listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         this.#http.off('listening', onListening);
@@ -251,7 +299,7 @@ export class HotServer implements RouterContext {
         const address = this.#http.address() as AddressInfo;
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         this.#url = `http://${shown}:${address.port}`;
-        resolve();
+        resolve(address.port);
       };
       this.#http.once('error', onError);
       this.#http.once('listening', onListening);
@@ -274,11 +322,14 @@ export class HotServer implements RouterContext {
     const run = async (): Promise<Transition> => {
       if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
       this.#trigger = trigger;
+      this.#transitionRunning = true;
       try {
         return await step();
       } catch (error) {
         this.#logFailure(kind, trigger, error);
         throw error;
+      } finally {
+        this.#transitionRunning = false;
       }
     };
     const result = this.#transitions.then(run);
@@ -290,6 +341,7 @@ export class HotServer implements RouterContext {
     this.#counts[kind === 'upgrade' ? 'upgrades' : 'rollbacks'].done++;
     if (kind === 'upgrade') this.metrics.recordUpgrade('done');
     else this.metrics.recordRollback('done');
+    this.activity.transition(kind, this.#trigger, event);
     // The watch set follows the version serving: an upgrade may add or drop an import.
     this.#watcher?.update(event.to.inputs);
     const killed = event.killed > 0 ? `, killed ${event.killed}` : '';
@@ -321,6 +373,7 @@ export class HotServer implements RouterContext {
       this.metrics.recordRollback('failed');
     }
     this.#lastFailure = { ...summary, at: new Date().toISOString(), trigger };
+    this.activity.failure(kind, trigger, versionLabel(this.module.version), summary);
     const serving = this.module.closed ? '' : `, ${versionName(this.module.version)} keeps serving`;
     // The library's advice names its own option; at the command line it is a flag.
     const hint = summary.code === 'ERR_HOT_INCOMPATIBLE' ? ' (from the command line: hotworker upgrade --allow-breaking)' : '';
@@ -331,6 +384,15 @@ export class HotServer implements RouterContext {
       version: versionLabel(this.module.version),
     });
   }
+}
+
+/** Activity entries `/_hot/status` shows; the status page gets more. */
+const RECENT_IN_STATUS = 10;
+
+/** `serve` bounds every call unless told not to: `0` (or `Infinity`) is no limit. */
+function callTimeoutOf(options: ServeOptions): number {
+  const ms = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
+  return ms === 0 ? Number.POSITIVE_INFINITY : ms;
 }
 
 function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {

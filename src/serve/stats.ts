@@ -20,18 +20,50 @@ export interface VersionFigures {
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number } | null;
 }
 
+/** One version's figures over one interval (a second, for the status page's charts). */
+export interface IntervalFigures {
+  /** The version label, `<id>-<hash8>`. */
+  readonly version: string;
+  /** Calls answered in the interval. */
+  readonly calls: number;
+  /** Calls that failed in the interval. */
+  readonly errors: number;
+  /** Latency percentiles over the interval's calls (the last 2048 when there were more), or null with no calls. */
+  readonly p50: number | null;
+  readonly p99: number | null;
+}
+
 class VersionStats {
   calls = 0;
   errors = 0;
   /** A ring of the last WINDOW latencies; `next` is where the next one goes. */
   readonly #samples = new Float64Array(WINDOW);
   #next = 0;
+  /** Where the last interval ended: figures since then make the next interval. */
+  #mark = { calls: 0, errors: 0, next: 0 };
 
   record(ms: number, failed: boolean): void {
     this.calls++;
     if (failed) this.errors++;
     this.#samples[this.#next % WINDOW] = ms;
     this.#next++;
+  }
+
+  /** Figures since the previous call (or since the start), read from the ring: nothing is added to the call path. */
+  interval(version: string): IntervalFigures {
+    const count = Math.min(this.#next - this.#mark.next, WINDOW);
+    let p50: number | null = null;
+    let p99: number | null = null;
+    if (count > 0) {
+      const recent = new Float64Array(count);
+      for (let i = 0; i < count; i++) recent[i] = this.#samples[(this.#next - count + i) % WINDOW] as number;
+      recent.sort();
+      p50 = round(recent[Math.ceil(0.5 * count) - 1] as number);
+      p99 = round(recent[Math.ceil(0.99 * count) - 1] as number);
+    }
+    const figures = { version, calls: this.calls - this.#mark.calls, errors: this.errors - this.#mark.errors, p50, p99 };
+    this.#mark = { calls: this.calls, errors: this.errors, next: this.#next };
+    return figures;
   }
 
   latency(): VersionFigures['latencyMs'] {
@@ -57,6 +89,14 @@ export class CallStats {
       if (this.#versions.size > VERSIONS_KEPT) this.#versions.delete(this.#versions.keys().next().value as string);
     }
     stats.record(ms, failed);
+  }
+
+  /**
+   * Each version's figures since the previous call of `interval()`, oldest version first:
+   * called once a second, it gives calls/s, errors/s and that second's p50/p99.
+   */
+  interval(): IntervalFigures[] {
+    return [...this.#versions].map(([version, stats]) => stats.interval(version));
   }
 
   /** Figures of every version kept, oldest first. */

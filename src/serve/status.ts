@@ -1,6 +1,7 @@
 /**
  * The document `GET /_hot/status` answers, which `hotworker status` reads.
  */
+import type { ActivityEntry } from './activity.js';
 import type { FailureSummary } from './failure.js';
 import type { VersionFigures } from './stats.js';
 import type { versionJson } from './versions.js';
@@ -35,6 +36,10 @@ export interface ServeStatus {
   readonly rollbacks: { readonly done: number; readonly failed: number };
   /** The last failed upgrade or rollback, or null. */
   readonly lastFailure: (FailureSummary & { readonly at: string; readonly trigger: string }) | null;
+  /** Milliseconds a call may run before it is stopped and answered 504, or null for no limit. */
+  readonly callTimeoutMs: number | null;
   /** The files watch mode watches, or null without `--watch`. */
   readonly watch: { readonly files: readonly string[] } | null;
+  /** The last upgrades, rollbacks, failed attempts and crashes, oldest first (at most 10). */
+  readonly recent: readonly ActivityEntry[];
 }

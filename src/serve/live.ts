@@ -1,0 +1,94 @@
+/**
+ * `GET /_hot/events`: the server's life as server-sent events, for the status page.
+ *
+ * A client first gets `hello` (the status document, the last minutes of per-second figures and
+ * the recent activity), then `activity` for each upgrade, rollback, failure and crash as it
+ * happens, and `tick` once a second (the status document and that second's figures).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Activity, ActivityEntry } from './activity.js';
+import type { CallStats, IntervalFigures } from './stats.js';
+
+/** One second of figures, per version that answered calls. */
+export interface Tick {
+  /** Epoch milliseconds at the end of the second. */
+  readonly at: number;
+  readonly figures: IntervalFigures[];
+}
+
+/** Seconds of figures kept for a page that connects late: the charts' width. */
+const TIMELINE_SECONDS = 180;
+
+/** What the feed needs from the server. */
+export interface LiveSource {
+  readonly stats: CallStats;
+  readonly activity: Activity;
+  /** The status document of `GET /_hot/status`. */
+  status(): unknown;
+}
+
+/** Samples the figures every second and streams them, with the activity, to every connected page. */
+export class LiveFeed {
+  readonly #source: LiveSource;
+  /** The last {@link TIMELINE_SECONDS} ticks, oldest first. */
+  readonly #timeline: Tick[] = [];
+  readonly #clients = new Set<ServerResponse>();
+  readonly #ticker: NodeJS.Timeout;
+  readonly #onEntry = (entry: ActivityEntry) => this.#broadcast('activity', entry);
+
+  constructor(source: LiveSource, intervalMs = 1000) {
+    this.#source = source;
+    source.activity.on('entry', this.#onEntry);
+    // Sampled whether or not a page is open, so that one opened later shows the minutes before it.
+    this.#ticker = setInterval(() => this.#tick(), intervalMs).unref();
+  }
+
+  /** Pages connected now. */
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  /** Answers `GET /_hot/events` with a stream that lasts until the client leaves or the feed closes. */
+  connect(request: IncomingMessage, response: ServerResponse): void {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+    });
+    // The page reconnects by itself; tell an EventSource to wait a second before it does.
+    response.write('retry: 1000\n\n');
+    this.#clients.add(response);
+    const leave = () => this.#clients.delete(response);
+    request.once('close', leave);
+    response.once('close', leave);
+    send(response, 'hello', {
+      status: this.#source.status(),
+      timeline: this.#timeline,
+      activity: this.#source.activity.entries,
+    });
+  }
+
+  /** Ends every stream and stops sampling, so that shutdown never waits on an open page. */
+  close(): void {
+    clearInterval(this.#ticker);
+    this.#source.activity.off('entry', this.#onEntry);
+    for (const client of this.#clients) client.end();
+    this.#clients.clear();
+  }
+
+  #tick(): void {
+    const tick: Tick = { at: Date.now(), figures: this.#source.stats.interval() };
+    this.#timeline.push(tick);
+    if (this.#timeline.length > TIMELINE_SECONDS) this.#timeline.shift();
+    if (this.#clients.size > 0) this.#broadcast('tick', { ...tick, status: this.#source.status() });
+  }
+
+  #broadcast(event: string, data: unknown): void {
+    for (const client of this.#clients) send(client, event, data);
+  }
+}
+
+function send(response: ServerResponse, event: string, data: unknown): void {
+  if (response.writableEnded || response.destroyed) return;
+  response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
