@@ -117,10 +117,16 @@ function shared(contents: Uint8Array): SharedArrayBuffer {
 
 async function assertEntryExists(entry: string): Promise<void> {
   const info = await stat(entry).catch(() => undefined);
+  if (info?.isDirectory() === true) {
+    throw new HotError(
+      'ERR_HOT_BUILD',
+      `Cannot build ${entry}: it is a directory, not a module file. Name the file itself, such as ${join(entry, 'index.ts')}.`,
+    );
+  }
   if (info?.isFile() !== true) {
     throw new HotError(
       'ERR_HOT_BUILD',
-      `Cannot build ${entry}: no such file. Check the entry path (relative paths resolve from the working directory).`,
+      `Cannot build ${entry}: no such file. A relative path resolves from the working directory (${process.cwd()}); a file URL such as new URL('./module.ts', import.meta.url) resolves from the calling file, which after compiling (tsc) is the compiled one in its output folder.`,
     );
   }
 }

@@ -59,6 +59,12 @@ export interface HotErrorDetails {
   path?: string;
   /** The worker's exit code, when it exited (`ERR_HOT_WORKER_EXIT`, `ERR_HOT_LOAD`). */
   exitCode?: number;
+  /**
+   * The option the message's advice names, written in it as `` `loadTimeout` `` (or
+   * `` `allowBreaking: true` `` for a switch). A front end that sets options under other
+   * names (the CLI's `--load-timeout`) rewords the advice from this, not from the text.
+   */
+  option?: string;
 }
 
 /**
@@ -74,6 +80,7 @@ export class HotError extends Error {
   declare readonly missing?: string[];
   declare readonly path?: string;
   declare readonly exitCode?: number;
+  declare readonly option?: string;
 
   constructor(code: HotErrorCode, message: string, details: HotErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -83,6 +90,7 @@ export class HotError extends Error {
     if (details.missing !== undefined) this.missing = details.missing;
     if (details.path !== undefined) this.path = details.path;
     if (details.exitCode !== undefined) this.exitCode = details.exitCode;
+    if (details.option !== undefined) this.option = details.option;
   }
 
   /** True for any hotworker error, from any copy of the package. */

@@ -351,8 +351,8 @@ export class Generation {
         finish(
           new HotError(
             'ERR_HOT_LOAD',
-            `Version ${id} did not finish loading ${this.artifact.entry} within loadTimeout (${settings.loadTimeout} ms): ${loaded.size} of ${settings.minThreads} workers ready. Look for endless work at the module's top level, or raise loadTimeout.`,
-            { version: id },
+            `Version ${id} did not finish loading ${this.artifact.entry} within \`loadTimeout\` (${settings.loadTimeout} ms): ${loaded.size} of ${settings.minThreads} workers ready. Look for endless work at the module's top level, or raise \`loadTimeout\`.`,
+            { version: id, option: 'loadTimeout' },
           ),
         );
       };

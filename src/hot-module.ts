@@ -337,8 +337,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (missing.length > 0 && options.allowBreaking !== true) {
       throw new HotError(
         'ERR_HOT_INCOMPATIBLE',
-        `The new version of ${entry} no longer exports ${missing.join(', ')}; callers of version ${current.id} may still use them. Pass { allowBreaking: true } to upgrade anyway.`,
-        { missing, version: current.id },
+        `The new version of ${entry} no longer exports ${missing.join(', ')}; callers of version ${current.id} may still use them. Pass \`allowBreaking: true\` to upgrade anyway.`,
+        { missing, version: current.id, option: 'allowBreaking' },
       );
     }
     const next = await this.#start(artifact, versionOf(artifact, this.#nextId), true);
@@ -473,9 +473,14 @@ async function verify(generation: Generation, options: ResolvedModuleOptions, si
         () =>
           reject(
             limit.expired
-              ? new HotError('ERR_HOT_VERIFY', `verify() of version ${id} did not settle within loadTimeout (${options.loadTimeout} ms)`, {
-                  version: id,
-                })
+              ? new HotError(
+                  'ERR_HOT_VERIFY',
+                  `verify() of version ${id} did not settle within \`loadTimeout\` (${options.loadTimeout} ms)`,
+                  {
+                    version: id,
+                    option: 'loadTimeout',
+                  },
+                )
               : signal?.reason,
           ),
         { once: true },

@@ -30,7 +30,7 @@ describe('AbortSignal', () => {
     const [before] = mod.stats.alive[0]?.threadIds ?? [];
     const controller = new AbortController();
     const spinning = mod.run('spin', [], { signal: controller.signal }).catch((error: unknown) => error);
-    await expect.poll(() => mod.stats.current.utilization > 0 || mod.stats.inFlight === 1).toBe(true);
+    await expect.poll(() => mod.stats.current.utilization > 0 || mod.stats.inFlight === 1, { timeout: 5_000 }).toBe(true);
     controller.abort();
 
     expect(await spinning).toMatchObject({ name: 'AbortError' });

@@ -40,6 +40,8 @@ describe('faults in a new version', () => {
       },
     });
     const callers = keepCalling(mod);
+    // Stopped in `finally`: a failing expectation must not leave the callers spinning.
+    let stopped: { calls: number; failures: unknown[] } | undefined;
     const attempts: Array<[string, string]> = [
       ['syntax-error.ts', 'ERR_HOT_BUILD'],
       ['missing-import.ts', 'ERR_HOT_BUILD'],
@@ -49,11 +51,15 @@ describe('faults in a new version', () => {
       ['always-throws.ts', 'ERR_HOT_VERIFY'],
       ['math.ts', 'ERR_HOT_INCOMPATIBLE'],
     ];
-    for (const [fixture, code] of attempts) {
-      ws.write('versioned.ts', ws.fixture(fixture));
-      await expect(mod.upgrade({ allowBreaking: code !== 'ERR_HOT_INCOMPATIBLE' }), fixture).rejects.toMatchObject({ code });
+    try {
+      for (const [fixture, code] of attempts) {
+        ws.write('versioned.ts', ws.fixture(fixture));
+        await expect(mod.upgrade({ allowBreaking: code !== 'ERR_HOT_INCOMPATIBLE' }), fixture).rejects.toMatchObject({ code });
+      }
+    } finally {
+      stopped = await callers.stop();
     }
-    const { calls, failures } = await callers.stop();
+    const { calls, failures } = stopped;
     expect(failures).toEqual([]);
     expect(calls).toBeGreaterThan(0);
     expect(mod.version.id).toBe(1);

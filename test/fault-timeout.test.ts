@@ -14,7 +14,7 @@ describe('call timeouts', () => {
     expect(await spinning).toMatchObject({ code: 'ERR_HOT_CALL_TIMEOUT', fn: 'spin', version: 1 });
     expect(await Promise.all(others)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(await mod.api.echo('next')).toBe('next');
-    await expect.poll(() => mod.stats.alive[0]?.threadIds.length).toBe(2);
+    await expect.poll(() => mod.stats.alive[0]?.threadIds.length, { timeout: 5_000 }).toBe(2);
     expect(mod.stats.alive[0]?.threadIds).not.toEqual(before);
   });
 

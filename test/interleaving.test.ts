@@ -1,8 +1,11 @@
 /**
  * Randomized interleavings of calls (some slow), upgrades to good and bad versions,
  * rollbacks, aborts, worker crashes and a final close, checked against the invariants the
- * host promises. Bounded and seeded: set HOTWORKER_SEED to replay a failure (fast-check
- * prints the seed and the shrunk counterexample).
+ * host promises. Steps do not wait for each other: after a step the test goes on at once,
+ * after one turn of the event loop, or once the version has changed, so calls start while
+ * upgrades and rollbacks are building, loading, shifting and draining. Bounded and seeded: one
+ * run with a fixed seed (the same every CI run), one with a fresh seed named in its title; set
+ * HOTWORKER_SEED to replay either (fast-check prints the seed and the shrunk counterexample).
  */
 import { fc, it } from '@fast-check/vitest';
 import type { HotModule, VersionInfo } from 'hotworker';
@@ -12,15 +15,19 @@ import { workspace } from './support/workspace.js';
 
 type Interleave = typeof import('./fixtures/interleave.ts');
 
-type Step =
+/** What the test does before the next step: nothing, one turn of the event loop, or wait until the serving version changes. */
+type Gap = 'none' | 'tick' | 'shift';
+
+type Step = (
   | { kind: 'call'; ms: number }
   | { kind: 'upgrade'; outcome: 'good' | 'syntax' | 'throws' | 'verify' }
   | { kind: 'rollback' }
   | { kind: 'abort'; ms: number; afterTicks: number }
   | { kind: 'crash' }
-  | { kind: 'settle' };
+  | { kind: 'settle' }
+) & { gap: Gap };
 
-const step: fc.Arbitrary<Step> = fc.oneof(
+const action = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('call' as const), ms: fc.constantFrom(0, 0, 2, 10) }) },
   {
     weight: 3,
@@ -35,138 +42,169 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'settle' as const }) },
 );
 
-const seed = Number(process.env.HOTWORKER_SEED ?? 20261125);
+const step: fc.Arbitrary<Step> = fc
+  .tuple(action, fc.constantFrom<Gap>('none', 'none', 'tick', 'shift'))
+  .map(([chosen, gap]) => ({ ...chosen, gap }) as Step);
+
+const replay = process.env.HOTWORKER_SEED === undefined ? undefined : Number(process.env.HOTWORKER_SEED);
+const fixedSeed = replay ?? 20261125;
+const freshSeed = replay ?? Math.floor(Math.random() * 2 ** 31);
 
 /** What each bad version's upgrade must reject with. */
 const expectedCode = { syntax: 'ERR_HOT_BUILD', throws: 'ERR_HOT_LOAD', verify: 'ERR_HOT_VERIFY' } as const;
 
-describe('randomized interleavings', () => {
-  it.prop([fc.array(step, { minLength: 5, maxLength: 25 })], { numRuns: 25, seed, endOnFailure: true })(
-    'every call settles on the version it started on; old generations end; close leaves no worker',
-    async (steps) => {
-      const ws = workspace();
-      const source = ws.fixture('interleave.ts');
-      const threadsBefore = canCountThreads ? osThreadCount() : 0;
-      const mod: HotModule<Interleave> = await ws.hot<Interleave>(ws.write('v0.ts', source), {
-        threads: 2,
-        loadTimeout: 5_000,
-        verify: async (api) => {
-          await api.tagged(0);
-        },
-      });
-      const tagOf = (version: VersionInfo) => /v(\d+)\.ts$/.exec(version.entry)?.[1];
-      const pending: Promise<void>[] = [];
-      const violations: string[] = [];
-      const check = (ok: boolean, message: string) => {
-        if (!ok) violations.push(message);
-      };
-      // After an upgrade or rollback, the generation it replaced must be gone.
-      const onShift = ({ from, to }: { from: VersionInfo; to: VersionInfo }) => {
-        const alive = mod.stats.alive.map((generation) => generation.version);
-        check(!alive.includes(from) || from === to, `v${from.id} still alive after shifting to v${to.id}`);
-      };
-      mod.on('upgrade', onShift);
-      mod.on('rollback', onShift);
-      mod.on('crash', () => {});
+const invariants = 'every call settles on the version it started on; old generations end; close leaves no worker';
 
-      let versions = 0;
-      for (const current of steps) {
-        switch (current.kind) {
-          case 'call': {
-            const expected = tagOf(mod.version);
-            pending.push(
-              mod.api.tagged(current.ms).then(
-                (tag) => check(tag === `t${expected}`, `call pinned to v${expected} answered ${tag}`),
-                (error: unknown) => check(false, `call failed: ${error}`),
-              ),
-            );
-            break;
-          }
-          case 'abort': {
-            const expected = tagOf(mod.version);
-            const controller = new AbortController();
-            const reason = new Error('aborted by test');
-            pending.push(
-              mod.run('tagged', [current.ms], { signal: controller.signal }).then(
-                (tag) => check(tag === `t${expected}`, `aborted call pinned to v${expected} answered ${tag}`),
-                (error: unknown) => check(error === reason, `aborted call rejected with ${error}`),
-              ),
-            );
-            let ticks = current.afterTicks;
-            const abortLater = (): unknown => (ticks-- > 0 ? setImmediate(abortLater) : controller.abort(reason));
-            abortLater();
-            break;
-          }
-          case 'crash':
-            pending.push(
-              mod.api.crash().then(
-                () => check(false, 'crash() resolved'),
-                (error: unknown) => check((error as { code?: string }).code === 'ERR_HOT_WORKER_EXIT', `crash() rejected with ${error}`),
-              ),
-            );
-            break;
-          case 'upgrade': {
-            versions++;
-            const number = versions;
-            const tag = `t${number}`;
-            const text =
-              current.outcome === 'syntax'
-                ? `${source}\nexport function broken( {\n`
-                : current.outcome === 'throws'
-                  ? `${source}\nthrow new Error('bad release');\n`
-                  : current.outcome === 'verify'
-                    ? source.replace('return TAG;', "throw new Error('broken');")
-                    : source;
-            const entry = ws.write(`v${number}.ts`, text.replace("TAG = 't0'", `TAG = '${tag}'`));
-            const outcome = current.outcome;
-            pending.push(
-              mod.upgrade({ entry }).then(
-                (version) =>
-                  check(outcome === 'good' && tagOf(version) === String(number), `upgrade to ${outcome} ${tag} resolved as v${version.id}`),
-                (error: unknown) => {
-                  const code = (error as { code?: string }).code;
-                  // Still queued when the final close came: refused, as promised.
-                  if (code === 'ERR_HOT_CLOSED') return;
-                  check(
-                    outcome !== 'good' && code === expectedCode[outcome as keyof typeof expectedCode],
-                    `upgrade to ${outcome} rejected with ${error}`,
-                  );
-                },
-              ),
-            );
-            break;
-          }
-          case 'rollback':
-            pending.push(
-              mod.rollback().then(
-                () => undefined,
-                (error: unknown) =>
-                  check(
-                    ['ERR_HOT_NO_PREVIOUS', 'ERR_HOT_CLOSED'].includes(String((error as { code?: string }).code)),
-                    `rollback rejected with ${error}`,
-                  ),
-              ),
-            );
-            break;
-          case 'settle':
-            await Promise.all(pending.splice(0));
-            check(mod.stats.alive.length === 1, `${mod.stats.alive.length} generations alive when idle`);
-            break;
-        }
-      }
-      await mod.close();
-      // Every promise settles: bounded, so a hang fails with a message instead of a timeout.
-      const settledAll = await Promise.race([
-        Promise.all(pending).then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(resolve, 20_000, false).unref()),
-      ]);
-      check(settledAll, 'some call or upgrade never settled');
-      check(mod.stats.alive.length === 0, 'generations alive after close');
-      if (canCountThreads) {
-        const left = (await threadsAfterSettling(threadsBefore)) - threadsBefore;
-        check(left <= 0, `${left} threads left after close`);
-      }
-      expect(violations).toEqual([]);
-    },
+describe('randomized interleavings', () => {
+  it.prop([fc.array(step, { minLength: 5, maxLength: 25 })], { numRuns: 15, seed: fixedSeed, endOnFailure: true })(
+    `${invariants} (fixed seed ${fixedSeed})`,
+    (steps) => scenario(steps),
+    120_000,
+  );
+
+  it.prop([fc.array(step, { minLength: 5, maxLength: 25 })], { numRuns: 5, seed: freshSeed, endOnFailure: true })(
+    `${invariants} (fresh seed ${freshSeed}: replay with HOTWORKER_SEED=${freshSeed})`,
+    (steps) => scenario(steps),
+    120_000,
   );
 });
+
+async function scenario(steps: Step[]): Promise<void> {
+  {
+    const ws = workspace();
+    const source = ws.fixture('interleave.ts');
+    const threadsBefore = canCountThreads ? osThreadCount() : 0;
+    const mod: HotModule<Interleave> = await ws.hot<Interleave>(ws.write('v0.ts', source), {
+      threads: 2,
+      loadTimeout: 5_000,
+      verify: async (api) => {
+        await api.tagged(0);
+      },
+    });
+    const tagOf = (version: VersionInfo) => /v(\d+)\.ts$/.exec(version.entry)?.[1];
+    const pending: Promise<void>[] = [];
+    let unsettled = 0;
+    const track = (promise: Promise<void>) => {
+      unsettled++;
+      pending.push(promise.finally(() => unsettled--));
+    };
+    const violations: string[] = [];
+    const check = (ok: boolean, message: string) => {
+      if (!ok) violations.push(message);
+    };
+    // After an upgrade or rollback, the generation it replaced must be gone.
+    const onShift = ({ from, to }: { from: VersionInfo; to: VersionInfo }) => {
+      const alive = mod.stats.alive.map((generation) => generation.version);
+      check(!alive.includes(from) || from === to, `v${from.id} still alive after shifting to v${to.id}`);
+    };
+    mod.on('upgrade', onShift);
+    mod.on('rollback', onShift);
+    mod.on('crash', () => {});
+
+    let versions = 0;
+    for (const current of steps) {
+      switch (current.kind) {
+        case 'call': {
+          const expected = tagOf(mod.version);
+          track(
+            mod.api.tagged(current.ms).then(
+              (tag) => check(tag === `t${expected}`, `call pinned to v${expected} answered ${tag}`),
+              (error: unknown) => check(false, `call failed: ${error}`),
+            ),
+          );
+          break;
+        }
+        case 'abort': {
+          const expected = tagOf(mod.version);
+          const controller = new AbortController();
+          const reason = new Error('aborted by test');
+          track(
+            mod.run('tagged', [current.ms], { signal: controller.signal }).then(
+              (tag) => check(tag === `t${expected}`, `aborted call pinned to v${expected} answered ${tag}`),
+              (error: unknown) => check(error === reason, `aborted call rejected with ${error}`),
+            ),
+          );
+          let ticks = current.afterTicks;
+          const abortLater = (): unknown => (ticks-- > 0 ? setImmediate(abortLater) : controller.abort(reason));
+          abortLater();
+          break;
+        }
+        case 'crash':
+          track(
+            mod.api.crash().then(
+              () => check(false, 'crash() resolved'),
+              (error: unknown) => check((error as { code?: string }).code === 'ERR_HOT_WORKER_EXIT', `crash() rejected with ${error}`),
+            ),
+          );
+          break;
+        case 'upgrade': {
+          versions++;
+          const number = versions;
+          const tag = `t${number}`;
+          const text =
+            current.outcome === 'syntax'
+              ? `${source}\nexport function broken( {\n`
+              : current.outcome === 'throws'
+                ? `${source}\nthrow new Error('bad release');\n`
+                : current.outcome === 'verify'
+                  ? source.replace('return TAG;', "throw new Error('broken');")
+                  : source;
+          const entry = ws.write(`v${number}.ts`, text.replace("TAG = 't0'", `TAG = '${tag}'`));
+          const outcome = current.outcome;
+          track(
+            mod.upgrade({ entry }).then(
+              (version) =>
+                check(outcome === 'good' && tagOf(version) === String(number), `upgrade to ${outcome} ${tag} resolved as v${version.id}`),
+              (error: unknown) => {
+                const code = (error as { code?: string }).code;
+                // Still queued when the final close came: refused, as promised.
+                if (code === 'ERR_HOT_CLOSED') return;
+                check(
+                  outcome !== 'good' && code === expectedCode[outcome as keyof typeof expectedCode],
+                  `upgrade to ${outcome} rejected with ${error}`,
+                );
+              },
+            ),
+          );
+          break;
+        }
+        case 'rollback':
+          track(
+            mod.rollback().then(
+              () => undefined,
+              (error: unknown) =>
+                check(
+                  ['ERR_HOT_NO_PREVIOUS', 'ERR_HOT_CLOSED'].includes(String((error as { code?: string }).code)),
+                  `rollback rejected with ${error}`,
+                ),
+            ),
+          );
+          break;
+        case 'settle':
+          await Promise.all(pending.splice(0));
+          check(mod.stats.alive.length === 1, `${mod.stats.alive.length} generations alive when idle`);
+          break;
+      }
+      if (current.gap === 'tick') await new Promise((resolve) => setImmediate(resolve));
+      if (current.gap === 'shift') {
+        // Until an upgrade or rollback shifts traffic (the next calls then start while it
+        // drains), or until nothing is left to run.
+        const before = mod.version;
+        while (mod.version === before && unsettled > 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    await mod.close();
+    // Every promise settles: bounded, so a hang fails with a message instead of a timeout.
+    const settledAll = await Promise.race([
+      Promise.all(pending).then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(resolve, 20_000, false).unref()),
+    ]);
+    check(settledAll, 'some call or upgrade never settled');
+    check(mod.stats.alive.length === 0, 'generations alive after close');
+    if (canCountThreads) {
+      const left = (await threadsAfterSettling(threadsBefore)) - threadsBefore;
+      check(left <= 0, `${left} threads left after close`);
+    }
+    expect(violations).toEqual([]);
+  }
+}

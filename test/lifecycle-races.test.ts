@@ -26,7 +26,9 @@ describe('lifecycle races', () => {
     ws.write('versioned.ts', ws.fixture('loops-at-load.ts'));
     const upgrading = mod.upgrade({ allowBreaking: true }).catch((error: unknown) => error);
     // Wait until the new pool's workers exist (they never finish loading).
-    await expect.poll(() => (canCountThreads ? osThreadCount() : 0)).toBeGreaterThanOrEqual(canCountThreads ? threadsBefore + 4 : 0);
+    await expect
+      .poll(() => (canCountThreads ? osThreadCount() : 0), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(canCountThreads ? threadsBefore + 4 : 0);
     await mod.close();
     expect(await upgrading).toMatchObject({ code: 'ERR_HOT_CLOSED' });
     expect(mod.stats.alive).toEqual([]);

@@ -75,7 +75,7 @@ describe('serve: abandoned and stuck calls', () => {
     expect(await server.exited).toEqual({ code: 1, signal: null });
     expect(server.lines).toContainEqual(
       expect.stringMatching(
-        /^warning: 1 of 1 requests still open after 300 ms; cutting them; killing spin\(\) on 1-\w{8}, running \d+\.\d s$/,
+        /^\S+Z warning: 1 of 1 request still open after 300 ms; cutting them; killing spin\(\) on 1-\w{8}, running \d+\.\d s$/,
       ),
     );
     await stuck;

@@ -60,7 +60,7 @@ describe('serve: admin API', () => {
     const rolledBack = await admin(server.url, 'rollback');
     expect(rolledBack.status).toBe(200);
     expect(rolledBack.body).toMatchObject({ previous: { id: 3 }, version: { id: 2 } });
-    await server.waitFor(/^rollback: v3 \(\w{8}\) → v2 \(\w{8}\) in \d+ ms, drained \d+ calls$/);
+    await server.waitFor(/^\S+Z rollback: v3 \(\w{8}\) → v2 \(\w{8}\) in [\d.]+ m?s, drained \d+ calls?$/);
 
     writeFileSync(entry, 'export function mark( {');
     const broken = await admin(server.url, 'upgrade');
@@ -98,7 +98,7 @@ describe('serve: admin API', () => {
     const { server, mark } = await serveCounter();
     mark('hup');
     server.child.kill('SIGHUP');
-    await server.waitFor(/^v1 \(\w{8}\) → v2 \(\w{8}\) in \d+ ms, drained \d+ calls$/);
+    await server.waitFor(/^\S+Z v1 \(\w{8}\) → v2 \(\w{8}\) in [\d.]+ m?s, drained \d+ calls?$/);
     expect((await call(server.url, 'mark')).body).toBe('hup');
   });
 

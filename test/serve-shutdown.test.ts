@@ -28,7 +28,7 @@ describe('serve: graceful shutdown', () => {
     }
     await expect(fetch(`${server.url}/call/add`, { method: 'POST', body: '[1,2]' })).rejects.toThrow();
     expect(await server.exited).toEqual({ code: 0, signal: null });
-    expect(server.lines.at(-1)).toBe('stopped');
+    expect(server.lines.at(-1)).toMatch(/^\S+Z stopped$/);
   });
 
   it('answers 503 once the module no longer takes calls', async () => {
@@ -68,7 +68,7 @@ describe('serve: graceful shutdown', () => {
     await eventually(async () => ((await inFlight(server.url)) === 1 ? true : undefined), 'the stuck call in flight');
     server.child.kill('SIGTERM');
     expect(await server.exited).toEqual({ code: 1, signal: null });
-    expect(server.lines.some((line) => line.startsWith('warning: 1 of 1 requests still open after 200 ms'))).toBe(true);
+    expect(server.lines.some((line) => /^\S+Z warning: 1 of 1 request still open after 200 ms/.test(line))).toBe(true);
     await stuck;
   });
 });

@@ -2,8 +2,7 @@
 // starts while the previous one runs.
 import { renameSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../dist/src/serve/log.js';
 import { InputWatcher } from '../dist/src/serve/watch.js';
 import { workspace } from './support/workspace.js';
@@ -21,7 +20,14 @@ function changeOf(file: string, dir: string): Promise<void> {
 }
 
 describe('InputWatcher', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('hands on changes in batches, never while the previous batch runs', async () => {
+    // The debounce timer is driven by hand: "no batch starts while one runs" is then checked
+    // by running every timer the watcher has set, instead of sleeping and hoping.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const ws = workspace();
     const a = ws.write('a.ts', 'a');
     const b = ws.write('b.ts', 'b');
@@ -51,7 +57,10 @@ describe('InputWatcher', () => {
     );
     ws.defer(() => watcher.close());
 
+    const seenA = changeOf(a, ws.dir);
     writeFileSync(a, 'a1');
+    await seenA;
+    vi.advanceTimersByTime(20);
     await nextBatch;
     expect(batches).toEqual([[a]]);
 
@@ -65,11 +74,22 @@ describe('InputWatcher', () => {
     // An editor's save: write a temporary file, rename it over the original.
     writeFileSync(join(ws.dir, '.b.ts.tmp'), 'b2');
     renameSync(join(ws.dir, '.b.ts.tmp'), b);
+    // Our own watcher of the directory saw the last change, so the watcher under test has seen
+    // them all (both are told in the same pass over the directory's events).
     await seen;
-    // Several debounce periods pass with the first batch still running: nothing may start.
-    await sleep(150);
+    // Every debounce timer the watcher set runs now, with the first batch still running:
+    // nothing may start.
+    vi.runAllTimers();
     expect(batches).toHaveLength(1);
     release();
+    // The end of the first batch schedules the next after the debounce.
+    await vi.waitFor(
+      () => {
+        vi.runAllTimers();
+        expect(batches).toHaveLength(2);
+      },
+      { timeout: 5_000 },
+    );
     await nextBatch;
     expect(batches).toEqual([[a], [a, b].sort()]);
     release();

@@ -14,7 +14,7 @@ const badVersions: Array<[string, string, string, RegExp]> = [
   ['a syntax error', 'syntax-error.ts', 'ERR_HOT_BUILD', /versioned\.ts:3:\d+/],
   ['a missing import', 'missing-import.ts', 'ERR_HOT_BUILD', /does-not-exist\.ts/],
   ['a module that throws at load', 'throws-at-load.ts', 'ERR_HOT_LOAD', /boom at load/],
-  ['a module that loops forever at load', 'loops-at-load.ts', 'ERR_HOT_LOAD', /loadTimeout \(500 ms\)/],
+  ['a module that loops forever at load', 'loops-at-load.ts', 'ERR_HOT_LOAD', /`loadTimeout` \(500 ms\)/],
   ['a module that exits at load', 'exits-at-load.ts', 'ERR_HOT_LOAD', /exited with code 3/],
   ['a module missing an export in use', 'math.ts', 'ERR_HOT_INCOMPATIBLE', /no longer exports VERSION, echo, version/],
 ];

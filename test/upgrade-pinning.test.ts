@@ -20,7 +20,7 @@ describe('calls pinned to their generation', () => {
       return version;
     });
     // New calls go to the new version while the old one still holds its two calls.
-    await expect.poll(() => mod.version.id).toBe(2);
+    await expect.poll(() => mod.version.id, { timeout: 15_000 }).toBe(2);
     expect(await mod.api.version()).toBe('new');
     expect(upgraded).toBe(false);
     expect(mod.stats.alive.map((generation) => generation.inFlight)).toEqual([2, 0]);

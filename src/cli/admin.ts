@@ -3,6 +3,7 @@
  */
 
 import type { ServeStatus, VersionJson } from '../serve/status.js';
+import { duration, plural } from '../serve/words.js';
 import { CommandError, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
@@ -99,10 +100,12 @@ ${connection}`,
       `upgrades  ${s.upgrades.done} done, ${s.upgrades.unchanged} unchanged, ${s.upgrades.failed} failed; rollbacks ${s.rollbacks.done} done, ${s.rollbacks.failed} failed`,
       ...s.alive
         .filter((a) => a.version !== s.version.label)
-        .map((a) => `draining  ${a.version}: ${a.inFlight} calls, ${a.threads} threads`),
+        .map((a) => `draining  ${a.version}: ${plural(a.inFlight, 'call')}, ${plural(a.threads, 'thread')}`),
       ...s.versions.map((v) => {
-        const latency = v.latencyMs ? `, p50 ${v.latencyMs.p50} ms, p90 ${v.latencyMs.p90} ms, p99 ${v.latencyMs.p99} ms` : '';
-        return `calls     ${v.version}: ${v.calls} calls, ${v.errors} errors${latency}`;
+        const latency = v.latencyMs
+          ? `, p50 ${duration(v.latencyMs.p50)}, p90 ${duration(v.latencyMs.p90)}, p99 ${duration(v.latencyMs.p99)}`
+          : '';
+        return `calls     ${v.version}: ${plural(v.calls, 'call')}, ${plural(v.errors, 'error')}${latency}`;
       }),
       ...(s.lastFailure ? [`failed    ${s.lastFailure.at} (${s.lastFailure.trigger}): ${s.lastFailure.message}`] : []),
     ];
@@ -110,10 +113,6 @@ ${connection}`,
     return 0;
   },
 };
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 function printHelp(help: string): number {
   process.stdout.write(`${help}\n`);
@@ -166,7 +165,7 @@ async function request(parsed: Parsed, method: 'GET' | 'POST', path: string, bod
 }
 
 function reason(error: unknown, timeout: number): string {
-  if ((error as Error)?.name === 'TimeoutError') return `no answer within ${timeout} ms`;
+  if ((error as Error)?.name === 'TimeoutError') return `no answer within ${duration(timeout)}`;
   const code = ((error as Error)?.cause as { code?: string })?.code;
   if (code === 'ECONNREFUSED') return 'connection refused (is "hotworker serve" running there?)';
   return code ?? (error as Error)?.message ?? String(error);

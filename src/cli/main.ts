@@ -48,7 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
-    return await fail(`hotworker ${command.name}`, error);
+    return await fail(`hotworker ${command.name}`, error, command.optionNames);
   }
 }
 
@@ -56,7 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
  * Prints a failure on stderr and returns the exit code: one line for a mistake the user can
  * act on (2 for usage, 1 otherwise); the stack for anything else, a bug in hotworker.
  */
-async function fail(who: string, error: unknown): Promise<number> {
+async function fail(who: string, error: unknown, optionNames: Readonly<Record<string, string>> = {}): Promise<number> {
   if (error instanceof UsageError) {
     process.stderr.write(`${who}: ${error.message} (see ${who} --help)\n`);
     return 2;
@@ -69,7 +69,7 @@ async function fail(who: string, error: unknown): Promise<number> {
   const { ServeError } = await import('../serve/server.js');
   const { failureLine, summarizeFailure } = await import('../serve/failure.js');
   if (HotError.is(error)) {
-    process.stderr.write(`${who}: ${failureLine(summarizeFailure(error))}\n`);
+    process.stderr.write(`${who}: ${failureLine(summarizeFailure(error, optionNames))}\n`);
     return 1;
   }
   if (error instanceof ServeError) {

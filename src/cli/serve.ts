@@ -2,40 +2,196 @@
  * `hotworker serve <module>`: the module's exported functions over HTTP, upgraded on SIGHUP,
  * through the admin API, or (with --watch) when a source file changes.
  */
+import type { ResourceLimits } from 'node:worker_threads';
 import { normalizeOrigin, validateAdminToken } from '../serve/access.js';
 import { createLogger } from '../serve/log.js';
 import type { HotServer } from '../serve/server.js';
-import { bytes, integer, limitMs, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
+import {
+  booleanValue,
+  bytesValue,
+  integerValue,
+  limitMsValue,
+  millisecondsValue,
+  textValue,
+  UsageError,
+  type ValueReader,
+} from './args.js';
 import type { Command } from './command.js';
+import { CONFIG_FILE, loadConfig } from './config.js';
+import { type FlagTable, flagHelp, flagOf, parseFlags } from './flags.js';
+
+/** An admin token, checked before anything loads. */
+function adminTokenValue(raw: unknown, label: string): string {
+  const token = textValue(raw, label);
+  try {
+    validateAdminToken(token, label);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return token;
+}
+
+/** Host names or addresses, optionally with :port: comma-separated on the command line, an array in the config file. */
+function allowHostsValue(raw: unknown, label: string): string[] {
+  const hosts = Array.isArray(raw) ? raw : textValue(raw, label).split(',');
+  return hosts.map((host) => {
+    const name = typeof host === 'string' ? host.trim() : '';
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(name)) {
+      throw new UsageError(`${label} takes host names or addresses, optionally with :port, comma-separated; got '${String(host)}'`);
+    }
+    return name;
+  });
+}
+
+const corsValue: ValueReader<string> = (raw, label) => {
+  try {
+    return normalizeOrigin(textValue(raw, label));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+};
+
+/**
+ * Every flag of `serve`. Its `option` is also its key in hotworker.config.json, and the name
+ * the library's option has where they overlap. Add a flag here and it is parsed, documented
+ * in --help and accepted in the config file.
+ */
+export const serveFlags: FlagTable = [
+  {
+    flag: 'port',
+    short: 'p',
+    option: 'port',
+    arg: '<n>',
+    read: integerValue(0, 65535),
+    help: 'TCP port; 0 picks a free one (default: 3000)',
+  },
+  { flag: 'host', option: 'host', arg: '<address>', read: textValue, help: 'address to listen on (default: 127.0.0.1)' },
+  {
+    flag: 'threads',
+    short: 't',
+    option: 'threads',
+    arg: '<n>',
+    read: integerValue(1),
+    help: 'worker threads per version (default: half the cores, at least 1)',
+  },
+  {
+    flag: 'watch',
+    short: 'w',
+    option: 'watch',
+    switch: true,
+    read: booleanValue,
+    help: 'upgrade when the module or any local file it imports changes',
+  },
+  {
+    flag: 'no-standby',
+    option: 'noStandby',
+    switch: true,
+    read: booleanValue,
+    help: 'boot threads at each upgrade instead of keeping standby threads ready\n(saves the memory of one idle set of threads; upgrades take longer)',
+  },
+  {
+    flag: 'call-timeout',
+    option: 'callTimeout',
+    arg: '<ms>',
+    read: limitMsValue,
+    help: 'a call running longer is stopped and answered 504; 0 for none (default: 30000)',
+  },
+  {
+    flag: 'load-timeout',
+    option: 'loadTimeout',
+    arg: '<ms>',
+    read: millisecondsValue,
+    help: 'time a new version has to load and answer before its upgrade fails (default: 10000)',
+  },
+  {
+    flag: 'drain-timeout',
+    option: 'drainTimeout',
+    arg: '<ms>',
+    read: millisecondsValue,
+    help: 'after an upgrade, time the old version has to finish its calls (default: 30000)',
+  },
+  {
+    flag: 'allow-breaking',
+    option: 'allowBreaking',
+    switch: true,
+    read: booleanValue,
+    help: 'watch-mode and SIGHUP upgrades go ahead even when the new version drops exports',
+  },
+  {
+    flag: 'max-body',
+    option: 'maxBody',
+    arg: '<size>',
+    read: bytesValue,
+    help: 'largest request body, e.g. 1048576, 512kb, 2mb; larger is 413 (default: 1mb)',
+  },
+  {
+    flag: 'admin-token',
+    option: 'adminToken',
+    arg: '<token>',
+    read: adminTokenValue,
+    help: 'require "Authorization: Bearer <token>" on /_hot/*; needed to use them on a\nnon-loopback --host; 16+ characters, no spaces (default: $HOTWORKER_ADMIN_TOKEN,\nwhich keeps it out of ps)',
+  },
+  {
+    flag: 'allow-host',
+    option: 'allowHosts',
+    arg: '<names>',
+    read: allowHostsValue,
+    help: 'more Host headers to answer, comma-separated, e.g. api.example,10.0.0.5:3000\n(default: the address served and localhost, 127.0.0.1, [::1] with the port)',
+  },
+  {
+    flag: 'cors',
+    option: 'cors',
+    arg: '<origin>',
+    read: corsValue,
+    help: 'let pages of this one origin call /call/* from a browser (default: none)',
+  },
+  {
+    flag: 'max-old-space-mb',
+    option: 'maxOldSpaceMb',
+    arg: '<n>',
+    read: integerValue(16, 1024 * 1024),
+    help: "heap cap of each worker; one over it is replaced (default: Node's)",
+  },
+  {
+    flag: 'max-young-gen-mb',
+    option: 'maxYoungGenMb',
+    arg: '<n>',
+    read: integerValue(1, 1024 * 1024),
+    help: "young-generation cap of each worker (default: Node's)",
+  },
+  { flag: 'json-logs', option: 'jsonLogs', switch: true, read: booleanValue, help: 'log one JSON object per line instead of text' },
+  {
+    flag: 'expose-stack',
+    option: 'exposeStack',
+    switch: true,
+    read: booleanValue,
+    help: 'include stack traces in 500 answers (development only)',
+  },
+  {
+    flag: 'shutdown-timeout',
+    option: 'shutdownTimeout',
+    arg: '<ms>',
+    read: millisecondsValue,
+    help: 'on SIGTERM, time open requests have to finish (default: 10000)',
+  },
+  { flag: 'cache-dir', option: 'cacheDir', arg: '<dir>', read: textValue, help: 'where bundles are written (default: .hotworker)' },
+  {
+    flag: 'config',
+    option: 'config',
+    arg: '<file>',
+    read: textValue,
+    inConfig: false,
+    help: `options as JSON, keys named as in the library: {"port": 8080, "callTimeout": 5000}\n(default: ${CONFIG_FILE} beside <module>, if there is one; flags win)`,
+  },
+];
 
 const help = `Usage: hotworker serve <module> [options]
 
-Serves the exported functions of <module> (a .ts or .js file) over HTTP, each call
+Serves the exported functions of <module> (a .ts, .js or .cjs file) over HTTP, each call
 in a worker thread, and upgrades the module while it serves, with no request lost.
 
 Options:
-  -p, --port <n>              TCP port; 0 picks a free one (default: 3000)
-      --host <address>        address to listen on (default: 127.0.0.1)
-  -t, --threads <n>           worker threads per version (default: half the cores, at least 1)
-  -w, --watch                 upgrade when the module or any local file it imports changes
-      --no-standby            boot threads at each upgrade instead of keeping standby threads ready
-                              (saves the memory of one idle set of threads; upgrades take longer)
-      --call-timeout <ms>     a call running longer is stopped and answered 504; 0 for none (default: 30000)
-      --drain-timeout <ms>    after an upgrade, time the old version has to finish its calls (default: 30000)
-      --max-body <size>       largest request body, e.g. 1048576, 512kb, 2mb; larger is 413 (default: 1mb)
-      --admin-token <token>   require "Authorization: Bearer <token>" on /_hot/*; needed to use them on a
-                              non-loopback --host; 16+ characters, no spaces (default: $HOTWORKER_ADMIN_TOKEN,
-                              which keeps it out of ps)
-      --allow-host <names>    more Host headers to answer, comma-separated, e.g. api.example,10.0.0.5:3000
-                              (default: the address served and localhost, 127.0.0.1, [::1] with the port)
-      --cors <origin>         let pages of this one origin call /call/* from a browser (default: none)
-      --max-old-space-mb <n>  heap cap of each worker; one over it is replaced (default: Node's)
-      --max-young-gen-mb <n>  young-generation cap of each worker (default: Node's)
-      --json-logs             log one JSON object per line instead of text
-      --expose-stack          include stack traces in 500 answers (development only)
-      --shutdown-timeout <ms> on SIGTERM, time open requests have to finish (default: 10000)
-      --cache-dir <dir>       where bundles are written (default: .hotworker)
-  -h, --help                  show this help
+${flagHelp(serveFlags)}
 
 Routes:
   POST /call/<fn>     body: JSON array of arguments (any other JSON value is the one argument)
@@ -47,49 +203,14 @@ Routes:
   GET  /metrics       Prometheus text format
 Every answer carries the header "hotworker-version: <id>-<hash8>".
 
-Signals: SIGHUP upgrades; SIGTERM and SIGINT finish open requests, close the pools and exit 0
-(a second one exits at once).
+Signals: SIGHUP upgrades (not on Windows: use "hotworker upgrade" or --watch); SIGTERM and
+SIGINT finish open requests, close the pools and exit 0 (a second one exits at once).
 
 Example:
   hotworker serve examples/clock/clock.ts --watch
   curl -X POST localhost:3000/call/now`;
 
-/** The admin token from --admin-token or HOTWORKER_ADMIN_TOKEN, checked before anything loads. */
-function adminToken(values: Parsed['values']): string | undefined {
-  const flag = text(values, 'admin-token');
-  const token = flag ?? (process.env.HOTWORKER_ADMIN_TOKEN || undefined);
-  if (token === undefined) return undefined;
-  try {
-    validateAdminToken(token, flag === undefined ? 'HOTWORKER_ADMIN_TOKEN' : '--admin-token');
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  return token;
-}
-
-function allowHosts(values: Parsed['values']): string[] | undefined {
-  const raw = text(values, 'allow-host');
-  if (raw === undefined) return undefined;
-  const hosts = raw.split(',').map((host) => host.trim());
-  const bad = hosts.find((host) => !/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(host));
-  if (bad !== undefined)
-    throw new UsageError(`--allow-host takes host names or addresses, optionally with :port, comma-separated; got '${bad}'`);
-  return hosts;
-}
-
-function cors(values: Parsed['values']): string | undefined {
-  const raw = text(values, 'cors');
-  if (raw === undefined) return undefined;
-  try {
-    return normalizeOrigin(raw);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function resourceLimits(values: Parsed['values']): { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number } | undefined {
-  const old = integer(values, 'max-old-space-mb', 16, 1024 * 1024);
-  const young = integer(values, 'max-young-gen-mb', 1, 1024 * 1024);
+function resourceLimits(old: number | undefined, young: number | undefined): ResourceLimits | undefined {
   if (old === undefined && young === undefined) return undefined;
   return {
     ...(old === undefined ? {} : { maxOldGenerationSizeMb: old }),
@@ -97,60 +218,55 @@ function resourceLimits(values: Parsed['values']): { maxOldGenerationSizeMb?: nu
   };
 }
 
+/** How the library's options are named to a `serve` user: by their flags. */
+const flagNames: Readonly<Record<string, string>> = Object.fromEntries(
+  serveFlags.flatMap((flag) => {
+    const name = flagOf(serveFlags, flag.option);
+    return name === undefined ? [] : [[flag.option, name]];
+  }),
+);
+
 export const serve: Command = {
   name: 'serve',
   summary: 'serve a module over HTTP, with live upgrades (and --watch)',
   help,
+  optionNames: flagNames,
   async run(argv) {
-    const { values, positionals } = parse(
-      argv,
-      {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string' },
-        threads: { type: 'string', short: 't' },
-        watch: { type: 'boolean', short: 'w' },
-        'no-standby': { type: 'boolean' },
-        'call-timeout': { type: 'string' },
-        'drain-timeout': { type: 'string' },
-        'max-body': { type: 'string' },
-        'admin-token': { type: 'string' },
-        'allow-host': { type: 'string' },
-        cors: { type: 'string' },
-        'max-old-space-mb': { type: 'string' },
-        'max-young-gen-mb': { type: 'string' },
-        'json-logs': { type: 'boolean' },
-        'expose-stack': { type: 'boolean' },
-        'shutdown-timeout': { type: 'string' },
-        'cache-dir': { type: 'string' },
-      },
-      1,
-    );
-    if (values.help === true) {
+    const parsed = parseFlags(argv, serveFlags, 1);
+    if (parsed.help) {
       process.stdout.write(`${help}\n`);
       return 0;
     }
-    const entry = positionals[0];
+    const entry = parsed.positionals[0];
     if (entry === undefined) throw new UsageError('missing <module>: hotworker serve <module> [options]');
-    const host = text(values, 'host') ?? '127.0.0.1';
-    if (host.trim() === '') throw new UsageError('--host must not be empty');
-    const logger = createLogger({ json: values['json-logs'] === true });
+    const config = loadConfig(serveFlags, entry, parsed.options.config as string | undefined);
+    // Flags win over the config file.
+    const given = { ...config.options, ...parsed.options } as Record<string, unknown>;
+    const logger = createLogger({ json: given.jsonLogs === true });
+    if (config.file !== undefined)
+      logger.info('config', `options from ${config.file}: ${Object.keys(config.options).join(', ') || 'none'}`);
     const options = {
       entry,
-      port: integer(values, 'port', 0, 65535) ?? 3000,
-      host,
-      threads: integer(values, 'threads', 1),
-      callTimeout: limitMs(values, 'call-timeout'),
-      drainTimeout: milliseconds(values, 'drain-timeout'),
-      maxBody: bytes(values, 'max-body'),
-      adminToken: adminToken(values),
-      allowHosts: allowHosts(values),
-      cors: cors(values),
-      resourceLimits: resourceLimits(values),
-      exposeStack: values['expose-stack'] === true,
-      watch: values.watch === true,
-      standby: values['no-standby'] !== true,
-      shutdownTimeout: milliseconds(values, 'shutdown-timeout'),
-      cacheDir: text(values, 'cache-dir'),
+      port: (given.port as number | undefined) ?? 3000,
+      host: (given.host as string | undefined) ?? '127.0.0.1',
+      threads: given.threads as number | undefined,
+      callTimeout: given.callTimeout as number | undefined,
+      allowHosts: given.allowHosts as string[] | undefined,
+      cors: given.cors as string | undefined,
+      resourceLimits: resourceLimits(given.maxOldSpaceMb as number | undefined, given.maxYoungGenMb as number | undefined),
+      loadTimeout: given.loadTimeout as number | undefined,
+      drainTimeout: given.drainTimeout as number | undefined,
+      allowBreaking: given.allowBreaking === true,
+      maxBody: given.maxBody as number | undefined,
+      adminToken:
+        (given.adminToken as string | undefined) ??
+        (process.env.HOTWORKER_ADMIN_TOKEN ? adminTokenValue(process.env.HOTWORKER_ADMIN_TOKEN, 'HOTWORKER_ADMIN_TOKEN') : undefined),
+      exposeStack: given.exposeStack === true,
+      watch: given.watch === true,
+      standby: given.noStandby !== true,
+      shutdownTimeout: given.shutdownTimeout as number | undefined,
+      cacheDir: given.cacheDir as string | undefined,
+      optionNames: flagNames,
       logger,
     };
     // Signals are handled from the start: one that arrives while the module loads is
@@ -175,7 +291,7 @@ export const serve: Command = {
         finish(forced ? 1 : 0);
       });
     };
-    const upgrade = () => void server?.upgrade('SIGHUP').catch(() => undefined);
+    const upgrade = () => void server?.upgrade('SIGHUP', options.allowBreaking ? { allowBreaking: true } : {}).catch(() => undefined);
     // Windows has no SIGHUP; the admin API upgrades there.
     if (process.platform !== 'win32') process.on('SIGHUP', upgrade);
     process.on('SIGTERM', stop);

@@ -22,6 +22,8 @@ export interface Transition {
 
 /** What the admin routes need from the server. */
 export interface AdminContext {
+  /** How advice in errors names the library's options. */
+  readonly optionNames: Readonly<Record<string, string>>;
   /** The status document of `GET /_hot/status`. */
   status(): unknown;
   upgrade(trigger: string, options: UpgradeOptions): Promise<Transition>;
@@ -59,7 +61,7 @@ export async function handleAdmin(
           version: versionJson(transition.version),
         });
       } catch (error) {
-        return sendTransitionError(response, error);
+        return sendTransitionError(response, error, context.optionNames);
       }
     }
     default:
@@ -139,8 +141,8 @@ const STATUS_OF_FAILURE: Readonly<Record<string, number>> = {
   ERR_HOT_INVALID_OPTION: 400,
 };
 
-function sendTransitionError(response: ServerResponse, error: unknown): void {
-  const summary = summarizeFailure(error);
+function sendTransitionError(response: ServerResponse, error: unknown, optionNames: Readonly<Record<string, string>>): void {
+  const summary = summarizeFailure(error, optionNames);
   const status = HotError.is(error) ? (STATUS_OF_FAILURE[error.code] ?? 500) : 500;
   sendError(response, status, {
     name: (error as Error)?.name ?? 'Error',

@@ -20,9 +20,9 @@ export interface FailureSummary {
  * Summarises an upgrade failure. Build errors carry esbuild's location; load errors carry
  * the module's own stack (source-mapped by the worker), whose first frame in a user file is taken.
  */
-export function summarizeFailure(error: unknown): FailureSummary {
+export function summarizeFailure(error: unknown, optionNames: Readonly<Record<string, string>> = {}): FailureSummary {
   const code = HotError.is(error) ? error.code : codeOf(error);
-  const message = (error as Error)?.message ?? String(error);
+  const message = renameOption((error as Error)?.message ?? String(error), HotError.is(error) ? error.option : undefined, optionNames);
   return { code, message, where: buildLocation(error) ?? stackLocation((error as Error)?.cause) };
 }
 
@@ -31,6 +31,16 @@ export function failureLine(summary: FailureSummary): string {
   // A build error's message already names its location.
   const where = summary.where !== undefined && !summary.message.includes(summary.where) ? ` at ${summary.where}` : '';
   return `${summary.code ?? 'error'}${where}: ${summary.message}`;
+}
+
+/**
+ * The library's advice names its own option (`` `loadTimeout` ``, `` `allowBreaking: true` ``);
+ * a reader who sets options another way reads the name they use (`--load-timeout`).
+ */
+export function renameOption(message: string, option: string | undefined, optionNames: Readonly<Record<string, string>>): string {
+  const name = option === undefined ? undefined : optionNames[option];
+  if (option === undefined || name === undefined) return message;
+  return message.replaceAll(`\`${option}: true\``, name).replaceAll(`\`${option}\``, name);
 }
 
 function codeOf(error: unknown): string | undefined {

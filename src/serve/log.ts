@@ -1,5 +1,6 @@
 /**
- * The service's log: one line per event, human text by default, JSON with `--json-logs`.
+ * The service's log: one line per event, human text by default (each line starting with its
+ * ISO time), JSON with `--json-logs`.
  */
 import { relative } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -42,7 +43,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const log = (level: LogLevel, event: string, message: string, fields: LogFields = {}): void => {
     const line = json
       ? JSON.stringify({ time: new Date().toISOString(), level, event, msg: message, ...fields }, jsonSafe)
-      : `${level === 'info' ? '' : `${level === 'warn' ? 'warning' : 'error'}: `}${message}`;
+      : `${new Date().toISOString()} ${level === 'info' ? '' : `${level === 'warn' ? 'warning' : 'error'}: `}${message}`;
     stream.write(`${line}\n`);
   };
   return {

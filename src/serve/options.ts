@@ -38,6 +38,11 @@ export interface ServeOptions {
    */
   callTimeout?: number;
   /**
+   * Milliseconds every worker of a new version has to load and answer; slower fails the upgrade.
+   * @default 10_000
+   */
+  loadTimeout?: number;
+  /**
    * Milliseconds an old version has to finish its calls after an upgrade before its workers are terminated.
    * @default 30_000
    */
@@ -83,6 +88,12 @@ export interface ServeOptions {
    */
   watch?: boolean;
   /**
+   * Upgrades started by watch mode go ahead even when the new version drops exports the
+   * current one has (an admin upgrade asks for it itself).
+   * @default false
+   */
+  allowBreaking?: boolean;
+  /**
    * Quiet time in watch mode after the last change before upgrading, in milliseconds.
    * @default 100
    */
@@ -97,6 +108,13 @@ export interface ServeOptions {
    * @default '.hotworker'
    */
   cacheDir?: string;
+  /**
+   * How advice in error messages names the library's options, for readers who set them some
+   * other way: the CLI passes `{ loadTimeout: '--load-timeout', … }`. Options not listed keep
+   * their library name.
+   * @default {} (library names)
+   */
+  optionNames?: Readonly<Record<string, string>>;
   /**
    * Where events are logged, one line each.
    * @default a human-text logger on stdout

@@ -19,6 +19,7 @@ import { CallStats } from './stats.js';
 import type { ServeStatus } from './status.js';
 import { versionJson, versionLabel, versionName } from './versions.js';
 import { InputWatcher } from './watch.js';
+import { duration, plural } from './words.js';
 
 export class HotServer implements RouterContext {
   readonly module: HotModule;
@@ -33,7 +34,11 @@ export class HotServer implements RouterContext {
   readonly openCalls = new OpenCalls();
   readonly maxBody: number;
   readonly exposeStack: boolean;
+  /** How advice in errors names the library's options (the CLI: by its flags). */
+  readonly optionNames: Readonly<Record<string, string>>;
   readonly #http: Server;
+  /** Watch-mode upgrades go ahead even when the new version drops exports. */
+  readonly #allowBreaking: boolean;
   readonly #shutdownTimeout: number;
   /** The call timeout the module was opened with (`Infinity` for none). */
   readonly #callTimeout: number;
@@ -60,6 +65,8 @@ export class HotServer implements RouterContext {
     this.access = access;
     this.maxBody = options.maxBody ?? 1024 * 1024;
     this.exposeStack = options.exposeStack === true;
+    this.optionNames = options.optionNames ?? {};
+    this.#allowBreaking = options.allowBreaking === true;
     this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
     this.live = new LiveFeed(this);
     this.#callTimeout = callTimeoutOf(options);
@@ -103,6 +110,7 @@ export class HotServer implements RouterContext {
       ...(options.standby === undefined ? {} : { standby: options.standby }),
       callTimeout: callTimeoutOf(options),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
+      ...(options.loadTimeout === undefined ? {} : { loadTimeout: options.loadTimeout }),
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
     });
@@ -232,7 +240,7 @@ export class HotServer implements RouterContext {
     if (forced) {
       this.logger.warn(
         'shutdown-forced',
-        `${this.#open.size} of ${open} requests still open after ${this.#shutdownTimeout} ms; cutting them${this.#killing()}`,
+        `${this.#open.size} of ${plural(open, 'request')} still open after ${duration(this.#shutdownTimeout)}; cutting them${this.#killing()}`,
         { killed: this.openCalls.size },
       );
       await this.module.destroy();
@@ -240,7 +248,7 @@ export class HotServer implements RouterContext {
       forced = true;
       this.logger.warn(
         'shutdown-forced',
-        `calls still running after ${this.#shutdownTimeout} ms; terminating their workers${this.#killing()}`,
+        `calls still running after ${duration(this.#shutdownTimeout)}; terminating their workers${this.#killing()}`,
         {
           killed: this.openCalls.size,
         },
@@ -312,7 +320,7 @@ export class HotServer implements RouterContext {
       this.module.version.inputs,
       (files) => {
         this.logger.info('change', `changed: ${files.map(display).join(', ')}`, { files });
-        return this.upgrade('watch').catch(() => undefined);
+        return this.upgrade('watch', this.#allowBreaking ? { allowBreaking: true } : {}).catch(() => undefined);
       },
       { logger: this.logger, ...(debounceMs === undefined ? {} : { debounceMs }) },
     );
@@ -344,14 +352,14 @@ export class HotServer implements RouterContext {
     this.activity.transition(kind, this.#trigger, event);
     // The watch set follows the version serving: an upgrade may add or drop an import.
     this.#watcher?.update(event.to.inputs);
-    const killed = event.killed > 0 ? `, killed ${event.killed}` : '';
-    const line = `${versionName(event.from)} → ${versionName(event.to)} in ${Math.round(event.switchMs)} ms, drained ${event.drained} calls${killed}`;
+    const killed = event.killed > 0 ? `, killed ${plural(event.killed, 'call')} at the drain deadline` : '';
+    const line = `${versionName(event.from)} → ${versionName(event.to)} in ${duration(event.switchMs)}, drained ${plural(event.drained, 'call')}${killed}`;
     this.logger.info(kind, kind === 'rollback' ? `rollback: ${line}` : line, {
       trigger: this.#trigger,
       from: versionLabel(event.from),
       to: versionLabel(event.to),
-      switchMs: Math.round(event.switchMs),
-      drainMs: Math.round(event.drainMs),
+      switchMs: event.switchMs,
+      drainMs: event.drainMs,
       standby: event.standby,
       drained: event.drained,
       killed: event.killed,
@@ -359,7 +367,7 @@ export class HotServer implements RouterContext {
   }
 
   #logFailure(kind: 'upgrade' | 'rollback', trigger: string, error: unknown): void {
-    const summary = summarizeFailure(error);
+    const summary = summarizeFailure(error, this.optionNames);
     if (this.#closing !== undefined && summary.code === 'ERR_HOT_CLOSED') {
       // Shutdown stopped it before the shift: nothing failed, and nothing changed.
       this.logger.info(`${kind}-cancelled`, `${kind} (${trigger}) cancelled: shutting down`, { trigger });
@@ -375,9 +383,7 @@ export class HotServer implements RouterContext {
     this.#lastFailure = { ...summary, at: new Date().toISOString(), trigger };
     this.activity.failure(kind, trigger, versionLabel(this.module.version), summary);
     const serving = this.module.closed ? '' : `, ${versionName(this.module.version)} keeps serving`;
-    // The library's advice names its own option; at the command line it is a flag.
-    const hint = summary.code === 'ERR_HOT_INCOMPATIBLE' ? ' (from the command line: hotworker upgrade --allow-breaking)' : '';
-    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}${hint}`, {
+    this.logger.error(`${kind}-failed`, `${kind} (${trigger}) failed${serving}: ${failureLine(summary)}`, {
       trigger,
       code: summary.code,
       where: summary.where,

@@ -1,0 +1,16 @@
+// The second half of `npm run mutate`: code that runs outside the test process, in piscina's
+// worker threads (workers/dispatch.ts) and in the `hotworker serve` child (its call path).
+// Stryker cannot trace coverage there, so each mutant runs the few test files that exercise it
+// (mutation/vitest.processes.config.ts); the active mutant reaches those threads and processes
+// through the environment (mutation/active-mutant.ts).
+import library from './stryker.config.mjs';
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  ...library,
+  vitest: { configFile: 'mutation/vitest.processes.config.ts', related: false },
+  mutate: ['workers/dispatch.ts', 'src/serve/call.ts', 'src/serve/failure.ts'],
+  coverageAnalysis: 'off',
+  incrementalFile: 'reports/stryker-incremental-processes.json',
+  jsonReporter: { fileName: 'reports/mutation-processes.json' },
+};
