@@ -24,6 +24,8 @@ import { Standby } from './standby.js';
 
 /** How long an upgrade waits for a booting standby set before it boots a fresh pool instead. */
 const STANDBY_WAIT_MS = 3_000;
+/** How long after a start, shift or failed upgrade a new standby set begins to boot. */
+const STANDBY_DELAY_MS = 500;
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
 export interface UpgradeEvent extends DrainResult {
@@ -103,6 +105,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   readonly #api: HotApi<M>;
   /** Workers booted for the next upgrade; never a pool already handed a version. Undefined with `standby: false` or once closed. */
   #standby: Standby | undefined;
+  /** Set while a refill waits for STANDBY_DELAY_MS; cleared when it boots or the module closes. */
+  #standbyTimer: NodeJS.Timeout | undefined;
 
   /** @internal Use `hot()` or `HotHost.load()`. */
   constructor(context: ModuleContext, first: Generation) {
@@ -288,6 +292,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#closing.abort(new HotError('ERR_HOT_CLOSED', `The module ${this.#entry} was closed during the upgrade`));
     // End what is alive now; an upgrade in progress stops before its shift and ends its own pool.
     // Ends an upgrade's wait for standby threads, too.
+    clearTimeout(this.#standbyTimer);
+    this.#standbyTimer = undefined;
     const standby = this.#standby?.destroy();
     await Promise.all([...this.#alive].map(end));
     await standby;
@@ -368,6 +374,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   /** Starts a generation and proves it (load, answer, and `verify` when asked); the old one is untouched on failure. */
   async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean): Promise<Generation> {
     const signal = this.#closing.signal;
+    // An upgrade before the delayed refill fired boots the standby set now: no slower than a fresh pool.
+    if (this.#standbyTimer !== undefined) this.#bootStandby();
     const standby = this.#standby;
     // A standby set still booting has a head start on any fresh pool, and booting both at once
     // would slow both: wait for it, within a bound, before falling back to a fresh pool.
@@ -406,9 +414,23 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (refill) this.#refillStandby();
   }
 
-  /** Boots a new standby set when standby is on, the module open, and none is booting or ready. */
+  /**
+   * Boots a new standby set, STANDBY_DELAY_MS from now, when standby is on, the module open,
+   * and none is booting, ready or scheduled. The delay keeps its boot off the busy moments
+   * right after a start or a shift (a replacement worker booting then would compete with it).
+   */
   #refillStandby(): void {
     if (!this.#context.options.standby || this.#closing.signal.aborted || this.#standby !== undefined) return;
+    if (this.#standbyTimer !== undefined) return;
+    this.#standbyTimer = setTimeout(() => this.#bootStandby(), STANDBY_DELAY_MS);
+    // A pending refill never keeps the process alive.
+    this.#standbyTimer.unref();
+  }
+
+  #bootStandby(): void {
+    clearTimeout(this.#standbyTimer);
+    this.#standbyTimer = undefined;
+    if (this.#closing.signal.aborted || this.#standby !== undefined) return;
     this.#standby = new Standby(this.#context.options);
   }
 
