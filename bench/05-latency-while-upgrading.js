@@ -73,7 +73,10 @@ async function oneRun(dir, params, onProgress) {
     for (let k = 0; k * params.upgradeEveryMs < params.upgradingMs; k++) {
       // Each upgrade at its second; one that overran starts the next at once (upgrades queue anyway).
       await sleepUntil(t0 + upgradesStart + k * params.upgradeEveryMs);
-      tag = tag === 'A' ? 'B' : 'A';
+      // A fresh tag per version, so an answer from any earlier version (not only the one
+      // just replaced) is seen as such.
+      const from = tag;
+      tag = `U${k + 1}`;
       source.setTag(tag);
       const event = once(module, 'upgrade');
       const start = performance.now() - t0;
@@ -87,7 +90,7 @@ async function oneRun(dir, params, onProgress) {
         drainMs,
         drained,
         killed,
-        from: tag === 'A' ? 'B' : 'A',
+        from,
         to: tag,
       });
     }

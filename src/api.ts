@@ -23,18 +23,24 @@ type IsGeneratorFunction<F> = F extends (...args: never[]) => infer R
       : false
   : false;
 
-/** Names of the exports of `M` that are generator functions (sync or async): what `stream()` reads. */
+/**
+ * Names of the exports of `M` that are generator functions (sync or async): what `stream()`
+ * reads. A function typed as returning `unknown` (an untyped module) may be one.
+ */
 export type GeneratorName<M> = {
-  [K in keyof M]: IsGeneratorFunction<M[K]> extends true ? K : never;
+  [K in keyof M]: IsGeneratorFunction<M[K]> extends true ? K : ReturnsUnknown<M[K]> extends true ? K : never;
 }[keyof M] &
   string;
 
-/** What the stream of generator export `K` of `M` yields. */
-export type YieldOf<M, K extends keyof M> = M[K] extends (
-  ...args: never[]
-) => Generator<infer Y, unknown, never> | AsyncGenerator<infer Y, unknown, never>
-  ? Y
-  : never;
+/** What the stream of generator export `K` of `M` yields (`unknown` for an untyped module). */
+export type YieldOf<M, K extends keyof M> =
+  ReturnsUnknown<M[K]> extends true
+    ? unknown
+    : M[K] extends (...args: never[]) => Generator<infer Y, unknown, never> | AsyncGenerator<infer Y, unknown, never>
+      ? Y
+      : never;
+
+type ReturnsUnknown<F> = F extends (...args: never[]) => infer R ? (unknown extends R ? true : false) : false;
 
 /**
  * The parameters of export `K` of `M`, as the caller passes them: a callback the worker

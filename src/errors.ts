@@ -2,6 +2,8 @@
  * Every failure hotworker reports is a {@link HotError} with one of these stable codes.
  * Match on `error.code`, never on the message text.
  */
+import type { RolloutFigures } from './canary.js';
+
 export const HotErrorCodes = {
   /** The entry could not be bundled: syntax error, unresolved import. The message names file:line:column. */
   ERR_HOT_BUILD: 'ERR_HOT_BUILD',
@@ -27,6 +29,8 @@ export const HotErrorCodes = {
   ERR_HOT_STATE: 'ERR_HOT_STATE',
   /** `hotDispose()` threw or outlived `disposeTimeout` in an ending version. Reported in the event as `disposeError`, never thrown. */
   ERR_HOT_DISPOSE: 'ERR_HOT_DISPOSE',
+  /** A canary step failed: the new version's errors or latency were over the limits (`figures`); every new call went back to the old version. */
+  ERR_HOT_CANARY: 'ERR_HOT_CANARY',
   /** An option has the wrong type or value, or is unknown. */
   ERR_HOT_INVALID_OPTION: 'ERR_HOT_INVALID_OPTION',
   /**
@@ -59,6 +63,8 @@ export interface HotErrorDetails {
   path?: string;
   /** The worker's exit code, when it exited (`ERR_HOT_WORKER_EXIT`, `ERR_HOT_LOAD`). */
   exitCode?: number;
+  /** The figures a canary step failed on (`ERR_HOT_CANARY`): calls, errors, errorRate, p99Ms, baselineP99Ms, latencyRatio. */
+  figures?: RolloutFigures;
   /**
    * The option the message's advice names, written in it as `` `loadTimeout` `` (or
    * `` `allowBreaking: true` `` for a switch). A front end that sets options under other
@@ -80,6 +86,7 @@ export class HotError extends Error {
   declare readonly missing?: string[];
   declare readonly path?: string;
   declare readonly exitCode?: number;
+  declare readonly figures?: RolloutFigures;
   declare readonly option?: string;
 
   constructor(code: HotErrorCode, message: string, details: HotErrorDetails = {}) {
@@ -90,6 +97,7 @@ export class HotError extends Error {
     if (details.missing !== undefined) this.missing = details.missing;
     if (details.path !== undefined) this.path = details.path;
     if (details.exitCode !== undefined) this.exitCode = details.exitCode;
+    if (details.figures !== undefined) this.figures = details.figures;
     if (details.option !== undefined) this.option = details.option;
   }
 

@@ -372,8 +372,23 @@ export class Generation {
   /** One task through the pool's normal path, so a version that loads but cannot answer never goes live. */
   async #proveAnswers(loadTimeout: number, signal: AbortSignal | undefined): Promise<void> {
     const limit = deadline(signal, loadTimeout);
+    // The deadline is not handed to piscina: aborting a running task makes piscina replace its
+    // worker, and if the aborted worker's exit comes after destroy() has finished, piscina
+    // starts the replacement into the destroyed pool, a thread nobody ends. A ping left
+    // running is rejected by the destroy that follows.
+    const ping = this.#pool.run({ fn: PING, args: [] } satisfies CallTask);
+    ping.catch(() => undefined);
     try {
-      await this.#pool.run({ fn: PING, args: [] } satisfies CallTask, { signal: limit.signal });
+      await new Promise((resolve, reject) => {
+        ping.then(resolve, reject);
+        limit.signal.addEventListener(
+          'abort',
+          () => reject(limit.expired ? new Error(`no answer within loadTimeout (${loadTimeout} ms)`) : signal?.reason),
+          {
+            once: true,
+          },
+        );
+      });
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new HotError('ERR_HOT_LOAD', `Version ${this.version.id} loaded but did not answer: ${(error as Error)?.message ?? error}`, {

@@ -4,9 +4,19 @@
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { type ArgsOf, createApi, type FunctionName, type HotApi, type ResultOf, type UntypedModule } from './api.js';
+import {
+  type ArgsOf,
+  createApi,
+  type FunctionName,
+  type GeneratorName,
+  type HotApi,
+  type ResultOf,
+  type UntypedModule,
+  type YieldOf,
+} from './api.js';
 import { type Artifact, buildArtifact, resolveEntry } from './build.js';
 import { openCallbacks, runWithCallbacks } from './callbacks.js';
+import { describeFailure, type FailReason, type RolloutFigures, type Watch } from './canary.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
@@ -20,7 +30,10 @@ import {
   validateUpgradeOptions,
 } from './options.js';
 import { isHook } from './protocol.js';
+import { type ResolvedRollbackOn, resolveCanary, resolveRollbackOn } from './rollout-options.js';
+import { type RolloutStatus, Router } from './routing.js';
 import { Standby } from './standby.js';
+import { failedStream, notAGenerator, WorkerStream } from './stream.js';
 
 /** How long an upgrade waits for a booting standby set before it boots a fresh pool instead. */
 const STANDBY_WAIT_MS = 3_000;
@@ -41,6 +54,31 @@ export interface UpgradeEvent extends DrainResult {
   readonly disposeError?: HotError;
 }
 
+/** Emitted by `rollback()`, or by the watch after a plain upgrade shifting back on its own. */
+export interface RollbackEvent extends UpgradeEvent {
+  /** `'manual'`: `rollback()` was called. `'auto'`: the new version crossed `rollbackOn.errorRate`. */
+  readonly reason: 'manual' | 'auto';
+  /** The watched version's figures, when a watch was running. */
+  readonly figures?: RolloutFigures;
+}
+
+/** Emitted after each step of a canary upgrade. */
+export interface CanaryEvent {
+  /** The version serving the rest of the calls. */
+  readonly from: VersionInfo;
+  /** The version on trial. */
+  readonly to: VersionInfo;
+  /** 1-based index of the step in `steps`. */
+  readonly step: number;
+  readonly steps: readonly number[];
+  /** Percentage of new calls `to` took at this step. */
+  readonly share: number;
+  readonly passed: boolean;
+  /** Why the step failed; absent when it passed. */
+  readonly reason?: FailReason;
+  readonly figures: RolloutFigures;
+}
+
 /**
  * Emitted when a worker of a serving version dies on its own: `process.exit()`, an uncaught
  * exception (e.g. thrown later by a timer a call left behind, while the worker is idle), or
@@ -59,8 +97,10 @@ export interface CrashEvent {
 export interface HotModuleEvents {
   /** A new version serves and the old one is gone: `{ from, to, switchMs, drainMs, drained, killed }`. */
   upgrade: [event: UpgradeEvent];
-  /** `rollback()` restored an earlier version; same fields as `upgrade`. */
-  rollback: [event: UpgradeEvent];
+  /** An earlier version serves again: `rollback()` (`reason: 'manual'`) or the watch after an upgrade (`'auto'`). */
+  rollback: [event: RollbackEvent];
+  /** A canary step passed or failed, with its figures. */
+  canary: [event: CanaryEvent];
   /** A worker died on its own (exit, uncaught exception, out of memory); the pool replaced it. */
   crash: [event: CrashEvent];
   /** `close()` (or `destroy()`) finished: no worker of the module is left. */
@@ -107,6 +147,12 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   #standby: Standby | undefined;
   /** Set while a refill waits for STANDBY_DELAY_MS; cleared when it boots or the module closes. */
   #standbyTimer: NodeJS.Timeout | undefined;
+  /** Which generation takes each new call while a canary or watch runs; plain otherwise. */
+  readonly #router = new Router();
+  /** The generation the last call was routed to (see routedVersion). */
+  #routed: Generation;
+  /** The watch after a plain upgrade with `rollbackOn`: ends the kept version or shifts back to it. */
+  #watching: { watch: Watch; done: Promise<void> } | undefined;
 
   /** @internal Use `hot()` or `HotHost.load()`. */
   constructor(context: ModuleContext, first: Generation) {
@@ -114,6 +160,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#context = context;
     this.#entry = first.artifact.entry;
     this.#current = first;
+    this.#routed = first;
     this.#alive.add(first);
     this.#history.push({ version: first.version, artifact: first.artifact });
     this.#nextId = first.version.id + 1;
@@ -159,6 +206,14 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return this.#current.version;
   }
 
+  /**
+   * The version the last call started on this module was routed to. Read it in the same tick
+   * as starting a call to learn which version runs it: during a canary, either version may.
+   */
+  get routedVersion(): VersionInfo {
+    return this.#routed.version;
+  }
+
   /** The versions kept for rollback, oldest first; the last is the current one. */
   get history(): VersionInfo[] {
     return this.#history.map((kept) => kept.version);
@@ -174,6 +229,11 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return this.#closing.signal.aborted;
   }
 
+  /** The canary or post-upgrade watch in progress, with its figures so far; undefined when none runs. */
+  get rollout(): RolloutStatus | undefined {
+    return this.#router.status;
+  }
+
   /**
    * Live figures: calls in flight per version alive, threads and queue of the current pool,
    * and the standby workers (booted for the next upgrade, not serving).
@@ -183,6 +243,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     inFlight: number;
     alive: { version: VersionInfo; inFlight: number; threadIds: number[] }[];
     standby: { ready: boolean; threadIds: number[] };
+    rollout: RolloutStatus | undefined;
   } {
     const alive = [...this.#alive].map((generation) => ({
       version: generation.version,
@@ -194,6 +255,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       inFlight: alive.reduce((sum, g) => sum + g.inFlight, 0),
       alive,
       standby: { ready: this.#standby?.ready ?? false, threadIds: this.#standby?.threadIds ?? [] },
+      rollout: this.#router.status,
     };
   }
 
@@ -217,6 +279,59 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return this.#run(name, args, options) as Promise<ResultOf<M, K>>;
   }
 
+  /**
+   * Reads an exported generator function (`function*` or `async function*`) as it yields:
+   * `for await (const row of csv.stream('parse', file)) { … }`. The stream is a call: it runs
+   * on the version current now, counts as in flight until the generator is done, and an
+   * upgrade's drain waits for it. At most a few values are sent ahead of the consumer; `break`
+   * (or `return()`) stops the generator in the worker, where its `finally` runs. The
+   * generator's throw rejects `next()`. A failure to start (closed, not an export, not a
+   * generator: `ERR_HOT_CALL_KIND`) rejects the first `next()`.
+   */
+  stream<K extends GeneratorName<M>>(name: K, ...args: ArgsOf<M, K>): AsyncIterableIterator<YieldOf<M, K>> {
+    return this.#stream(name, args, undefined) as AsyncIterableIterator<YieldOf<M, K>>;
+  }
+
+  /**
+   * `stream()` with per-call options: a `timeout` for the whole stream (its worker is then
+   * terminated and `next()` rejects `ERR_HOT_CALL_TIMEOUT`), an `AbortSignal`, or objects to
+   * `transfer`.
+   * @example for await (const n of m.runStream('count', [10], { signal: AbortSignal.timeout(5_000) })) console.log(n)
+   */
+  runStream<K extends GeneratorName<M>>(name: K, args: ArgsOf<M, K>, options: CallOptions = {}): AsyncIterableIterator<YieldOf<M, K>> {
+    try {
+      validateCallOptions(options);
+    } catch (error) {
+      return failedStream(error);
+    }
+    return this.#stream(name, args, options) as AsyncIterableIterator<YieldOf<M, K>>;
+  }
+
+  /** True when the version serving new calls exports `name` as a generator function: it answers `stream()`, not `call()`. */
+  isGenerator(name: string): boolean {
+    return this.#current.generators.has(name);
+  }
+
+  #stream(name: string, args: readonly unknown[], options: CallOptions | undefined): AsyncIterableIterator<unknown> {
+    if (this.#closing.signal.aborted) {
+      return failedStream(
+        new HotError('ERR_HOT_CLOSED', `Cannot stream ${String(name)}(): the module ${this.#entry} is closed`, { fn: String(name) }),
+      );
+    }
+    // Pinned like a call: the whole stream runs on the generation routed to now (during a canary,
+    // either one; a stream's outcome is not part of the step's figures).
+    const generation = this.#router.pick(this.#current);
+    this.#routed = generation;
+    if (typeof name !== 'string' || !generation.functions.has(name)) return failedStream(noExport(name, generation));
+    if (!generation.generators.has(name)) return failedStream(notAGenerator(name, generation.version.id));
+    const callbacks = openCallbacks(args);
+    return new WorkerStream(name, generation.version.id, (port) =>
+      callbacks === undefined
+        ? generation.run(name, args, options, { stream: port })
+        : runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { stream: port, callbacks: spec })),
+    );
+  }
+
   #run(name: string, args: readonly unknown[], options: CallOptions | undefined): Promise<unknown> {
     if (this.#closing.signal.aborted) {
       return Promise.reject(
@@ -224,15 +339,19 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       );
     }
     // Pin the call to the generation current now: it runs wholly on it, whatever shifts later.
-    const generation = this.#current;
+    const generation = this.#router.pick(this.#current);
+    this.#routed = generation;
     if (typeof name !== 'string' || !generation.functions.has(name)) {
       return Promise.reject(noExport(name, generation));
     }
     const callbacks = openCallbacks(args);
     if (callbacks !== undefined) {
-      return runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { callbacks: spec }));
+      return this.#router.observe(
+        generation,
+        runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { callbacks: spec })),
+      );
     }
-    return generation.run(name, args, options);
+    return this.#router.observe(generation, generation.run(name, args, options));
   }
 
   /**
@@ -295,6 +414,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     clearTimeout(this.#standbyTimer);
     this.#standbyTimer = undefined;
     const standby = this.#standby?.destroy();
+    this.#watching?.watch.end(false);
     await Promise.all([...this.#alive].map(end));
     await standby;
     await this.#queue;
@@ -305,6 +425,81 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       this.#context.onClosed?.(this as HotModule<never>);
       this.emit('close');
     }
+  }
+
+  /**
+   * Walks a canary: both versions serve, `next` a growing share of new calls. A failed step (or
+   * close()) sends every new call back to the current version and ends `next`; a failed step
+   * rejects `ERR_HOT_CANARY`. Returns once every step passed; the caller shifts.
+   */
+  async #canary(next: Generation, options: NonNullable<UpgradeOptions['canary']>): Promise<void> {
+    const limits = resolveCanary(options);
+    const stable = this.#current;
+    this.#alive.add(next);
+    let at = '';
+    // Closed mid-canary, this rejects ERR_HOT_CLOSED: close() ends every generation alive, `next` included.
+    const verdict = await this.#router.canary(stable, next, limits.steps, limits, this.#closing.signal, (step, share, result) => {
+      at = `step ${step} (${share}%)`;
+      this.emit('canary', { from: stable.version, to: next.version, step, steps: limits.steps, share, ...result });
+    });
+    if (verdict.passed) return;
+    await this.#retire(next);
+    this.#alive.delete(next);
+    throw new HotError(
+      'ERR_HOT_CANARY',
+      `Canary of version ${next.version.id} failed at ${at}: ${describeFailure(verdict.reason ?? 'errorRate', verdict.figures, limits)}. Every new call went back to version ${stable.version.id}, which keeps serving.`,
+      { version: next.version.id, figures: verdict.figures },
+    );
+  }
+
+  /**
+   * Shifts to `next` but keeps the previous version's pool, idle, while the watch runs; the
+   * watch then ends the kept pool, or shifts back to it at once (no pool start).
+   */
+  #shiftWatched(next: Generation, limits: ResolvedRollbackOn, started: number): VersionInfo {
+    const previous = this.#current;
+    this.#current = next;
+    this.#alive.add(next);
+    const switchMs = performance.now() - started;
+    this.#refillStandby();
+    const watch = this.#router.watch(previous, next, limits);
+    const done = watch.verdict.then(async (verdict) => {
+      if (verdict.rollback && !this.closed) {
+        const shiftedAt = performance.now();
+        this.#current = previous;
+        this.#history.pop();
+        this.#entry = previous.artifact.entry;
+        const drain = await this.#retire(next);
+        this.#alive.delete(next);
+        this.#watching = undefined;
+        const reason = verdict.reason ?? 'auto';
+        this.emit('rollback', {
+          from: next.version,
+          to: previous.version,
+          switchMs: performance.now() - shiftedAt,
+          // Back to the kept pool: no thread was booted or handed anything.
+          standby: false,
+          ...drain,
+          reason,
+          figures: verdict.figures,
+        });
+        return;
+      }
+      const drain = await this.#retire(previous);
+      this.#alive.delete(previous);
+      this.#watching = undefined;
+      if (!this.closed) this.emit('upgrade', { from: previous.version, to: next.version, switchMs, standby: next.fromStandby, ...drain });
+    });
+    this.#watching = { watch, done };
+    return next.version;
+  }
+
+  /** Ends a running watch now, shifting back when `rollback`, and waits until the ending version is gone. */
+  async #endWatch(rollback: boolean): Promise<void> {
+    const watching = this.#watching;
+    if (watching === undefined) return;
+    watching.watch.end(rollback);
+    await watching.done;
   }
 
   /** Drains a generation no longer taking calls, runs its `hotDispose()`, and ends it. */
@@ -330,6 +525,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
 
   async #upgrade(options: UpgradeOptions): Promise<VersionInfo> {
     this.#assertOpen('upgrade');
+    await this.#endWatch(false);
     const started = performance.now();
     const entry = options.entry === undefined ? this.#entry : resolveEntry(options.entry);
     const artifact = await buildArtifact(entry, this.#context.cacheDir);
@@ -349,14 +545,22 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     }
     const next = await this.#start(artifact, versionOf(artifact, this.#nextId), true);
     this.#nextId++;
+    if (options.canary !== undefined) await this.#canary(next, options.canary);
     this.#entry = entry;
     this.#history.push({ version: next.version, artifact });
     if (this.#history.length > this.#context.options.keepVersions) this.#history.shift();
+    const watch = watchOf(options, this.#context.options);
+    if (watch !== undefined) return this.#shiftWatched(next, watch, started);
     return this.#shift(next, 'upgrade', started);
   }
 
   async #rollback(): Promise<VersionInfo> {
     this.#assertOpen('roll back');
+    // During the watch after an upgrade, the earlier version's pool is still there: shift back to it.
+    if (this.#watching !== undefined) {
+      await this.#endWatch(true);
+      return this.#current.version;
+    }
     const started = performance.now();
     const previous = this.#history.at(-2);
     if (previous === undefined) {
@@ -443,16 +647,18 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#refillStandby();
     const drain = await this.#retire(previous);
     this.#alive.delete(previous);
-    this.emit(kind, {
-      from: previous.version,
-      to: next.version,
-      switchMs,
-      standby: next.fromStandby,
-      ...drain,
-    });
+    const event = { from: previous.version, to: next.version, switchMs, standby: next.fromStandby, ...drain };
+    if (kind === 'upgrade') this.emit('upgrade', event);
+    else this.emit('rollback', { ...event, reason: 'manual' });
     this.#assertOpen(kind === 'upgrade' ? 'upgrade' : 'roll back');
     return next.version;
   }
+}
+
+/** The watch a plain upgrade runs: its own `rollbackOn`, else the module's; none for a canary. */
+function watchOf(options: UpgradeOptions, module: ResolvedModuleOptions): ResolvedRollbackOn | undefined {
+  if (options.canary !== undefined || options.rollbackOn === false) return undefined;
+  return options.rollbackOn === undefined ? module.rollbackOn : resolveRollbackOn(options.rollbackOn);
 }
 
 function versionOf(artifact: Artifact, id: number): VersionInfo {

@@ -5,6 +5,13 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import { HotError } from './errors.js';
+import {
+  type CanaryOptions,
+  type ResolvedRollbackOn,
+  type RollbackOnOptions,
+  resolveCanary,
+  resolveRollbackOn,
+} from './rollout-options.js';
 
 /**
  * The longest finite timeout any option accepts, in milliseconds (2³¹−1, about 24.8 days):
@@ -71,6 +78,14 @@ export interface ModuleOptions<Api = unknown> {
    */
   disposeTimeout?: number;
   /**
+   * Watch each plain upgrade: keep the old version's pool idle until the new one has served
+   * `calls` calls (or `withinMs` passed), and shift straight back if its host errors cross
+   * `errorRate`. Each `upgrade()` may pass its own.
+   * @default undefined (no watch: the old version ends as soon as it drained)
+   * @example rollbackOn: { errorRate: 0.05, calls: 200, withinMs: 30_000 }
+   */
+  rollbackOn?: RollbackOnOptions;
+  /**
    * V8 heap limits for every worker (Node's `ResourceLimits`). A worker that exceeds them
    * dies; its calls reject `ERR_HOT_WORKER_EXIT`.
    * @default undefined (Node's defaults)
@@ -131,6 +146,19 @@ export interface UpgradeOptions {
    * @default false
    */
   restart?: boolean;
+  /**
+   * Shift traffic step by step, checking the new version's errors and latency at each step;
+   * `true` takes every default. A failed step rejects `ERR_HOT_CANARY` and the old version
+   * keeps serving.
+   * @default undefined (all new calls shift at once)
+   * @example canary: { steps: [5, 25, 50, 100], minCalls: 200, maxErrorRate: 0.01, maxLatencyRatio: 2 }
+   */
+  canary?: CanaryOptions | true;
+  /**
+   * The watch after this plain upgrade (see the module option); `false` turns the module's off.
+   * @default the module's rollbackOn
+   */
+  rollbackOn?: RollbackOnOptions | false;
 }
 
 /** Options of one call made with `run()`. */
@@ -161,6 +189,7 @@ export interface ResolvedModuleOptions {
   readonly loadTimeout: number;
   readonly drainTimeout: number;
   readonly disposeTimeout: number;
+  readonly rollbackOn: ResolvedRollbackOn | undefined;
   readonly resourceLimits: ResourceLimits | undefined;
   readonly keepVersions: number;
   readonly standby: boolean;
@@ -176,6 +205,7 @@ const moduleKeys = new Set([
   'loadTimeout',
   'drainTimeout',
   'disposeTimeout',
+  'rollbackOn',
   'resourceLimits',
   'keepVersions',
   'standby',
@@ -232,6 +262,7 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
     loadTimeout,
     drainTimeout,
     disposeTimeout,
+    rollbackOn: options.rollbackOn === undefined ? undefined : resolveRollbackOn(options.rollbackOn),
     resourceLimits: options.resourceLimits,
     keepVersions,
     standby,
@@ -242,7 +273,12 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
 /** Validates upgrade options. Throws `ERR_HOT_INVALID_OPTION`. */
 export function validateUpgradeOptions(options: UpgradeOptions): void {
   assertObject(options, 'options');
-  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart']), 'upgrade option');
+  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart', 'canary', 'rollbackOn']), 'upgrade option');
+  if (options.canary !== undefined) resolveCanary(options.canary);
+  if (options.rollbackOn !== undefined && options.rollbackOn !== false) resolveRollbackOn(options.rollbackOn);
+  if (options.canary !== undefined && options.rollbackOn !== undefined && options.rollbackOn !== false) {
+    throw invalid('Pass either `canary` or `rollbackOn` to one upgrade, not both: a canary checks the new version at every step');
+  }
   if (options.entry !== undefined && typeof options.entry !== 'string' && !(options.entry instanceof URL)) {
     throw invalid(`Expected \`entry\` to be a path or a file URL, got ${got(options.entry)}`);
   }
@@ -279,23 +315,23 @@ export function validateHostOptions(options: HostOptions): void {
   }
 }
 
-function got(value: unknown): string {
+export function got(value: unknown): string {
   if (typeof value === 'string') return `\`${value}\` (string)`;
   if (typeof value === 'object') return value === null ? '`null`' : `\`${Object.prototype.toString.call(value).slice(8, -1)}\` (object)`;
   return `\`${String(value)}\` (${typeof value})`;
 }
 
-function invalid(message: string): HotError {
+export function invalid(message: string): HotError {
   return new HotError('ERR_HOT_INVALID_OPTION', message);
 }
 
-function assertObject(value: unknown, name: string): void {
+export function assertObject(value: unknown, name: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid(`Expected \`${name}\` to be an object, got ${got(value)}`);
   }
 }
 
-function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string): void {
+export function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string): void {
   for (const key of Object.keys(value)) {
     if (!known.has(key)) {
       throw invalid(`Unknown ${what} \`${key}\`; expected one of ${[...known].map((k) => `\`${k}\``).join(', ')}`);
@@ -303,7 +339,7 @@ function assertKnownKeys(value: object, known: ReadonlySet<string>, what: string
   }
 }
 
-function assertInteger(value: unknown, name: string, min: number): void {
+export function assertInteger(value: unknown, name: string, min: number): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
     throw invalid(`Expected \`${name}\` to be an integer >= ${min}, got ${got(value)}`);
   }

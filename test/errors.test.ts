@@ -93,6 +93,14 @@ const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
       return ended;
     },
   ],
+  [
+    'ERR_HOT_CANARY',
+    async (ws) => {
+      const mod = await ws.hot(ws.copy('rollout.ts'), { threads: 1 });
+      // No calls reach the only step before maxStepMs, and onIdle fails it.
+      return mod.upgrade({ restart: true, canary: { steps: [100], maxStepMs: 50, onIdle: 'fail' } });
+    },
+  ],
   ['ERR_HOT_INVALID_OPTION', (ws) => ws.hot(ws.copy('versioned.ts'), { threads: 0 })],
   [
     'ERR_HOT_CALLBACK_SETTLED',

@@ -2,9 +2,10 @@
  * `hotworker upgrade`, `rollback` and `status`: clients of a running server's admin API.
  */
 
+import type { CanaryStepJson } from '../serve/rollout.js';
 import type { ServeStatus, VersionJson } from '../serve/status.js';
 import { duration, plural } from '../serve/words.js';
-import { CommandError, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
+import { CommandError, integer, milliseconds, type Parsed, parse, text, UsageError } from './args.js';
 import type { Command } from './command.js';
 
 const connection = `      --url <url>             the server (default: $HOTWORKER_URL or http://127.0.0.1:3000)
@@ -38,15 +39,48 @@ version keeps serving).
 Options:
       --restart               start a fresh version even if the source is unchanged
       --allow-breaking        upgrade even if the new version drops exports
+      --canary <steps>        shift step by step, e.g. 5,25,50,100 (percent of new calls), each
+                              step judged on errors and p99 latency; prints each step as it ends
+      --canary-min-calls <n>  calls of the new version each step needs (default: 200)
+      --canary-max-latency-ratio <x>
+                              highest new p99 / old p99 per step; 0 for no latency check (default: 2)
 ${connection}`,
   async run(argv) {
-    const parsed = parse(argv, { ...connectionOptions, restart: { type: 'boolean' }, 'allow-breaking': { type: 'boolean' } }, 0);
+    const parsed = parse(
+      argv,
+      {
+        ...connectionOptions,
+        restart: { type: 'boolean' },
+        'allow-breaking': { type: 'boolean' },
+        canary: { type: 'string' },
+        'canary-min-calls': { type: 'string' },
+        'canary-max-latency-ratio': { type: 'string' },
+      },
+      0,
+    );
     if (parsed.values.help === true) return printHelp(this.help);
+    const steps = canarySteps(text(parsed.values, 'canary'));
+    const minCalls = integer(parsed.values, 'canary-min-calls', 1);
+    const ratio = latencyRatio(text(parsed.values, 'canary-max-latency-ratio'));
+    if (steps === undefined && (minCalls !== undefined || ratio !== undefined)) {
+      throw new UsageError('--canary-min-calls and --canary-max-latency-ratio need --canary <steps>');
+    }
     const body = {
       ...(parsed.values.restart === true ? { restart: true } : {}),
       ...(parsed.values['allow-breaking'] === true ? { allowBreaking: true } : {}),
+      ...(steps === undefined
+        ? {}
+        : {
+            canary: { steps, ...(minCalls === undefined ? {} : { minCalls }), ...(ratio === undefined ? {} : { maxLatencyRatio: ratio }) },
+          }),
     };
-    const answer = (await request(parsed, 'POST', '/_hot/upgrade', body)) as TransitionJson;
+    const printer = steps === undefined || parsed.values.json === true ? undefined : await canaryPrinter(parsed);
+    let answer: TransitionJson;
+    try {
+      answer = (await request(parsed, 'POST', '/_hot/upgrade', body)) as TransitionJson;
+    } finally {
+      await printer?.stop();
+    }
     if (parsed.values.json !== true) {
       process.stdout.write(
         answer.changed
@@ -113,6 +147,64 @@ ${connection}`,
     return 0;
   },
 };
+
+/** `--canary-max-latency-ratio`: a number >= 1, or 0 for none (JSON has no Infinity, so none is sent as a huge ratio). */
+function latencyRatio(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ratio = Number(value);
+  if (value.trim() === '' || !(ratio === 0 || ratio >= 1)) {
+    throw new UsageError(`--canary-max-latency-ratio must be a number >= 1, or 0 for no latency check, got '${value}'`);
+  }
+  return ratio === 0 ? Number.MAX_VALUE : ratio;
+}
+
+/** `5,25,50,100` → [5, 25, 50, 100]; the server checks the rest (ascending, ending at 100). */
+function canarySteps(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const steps = value.split(',').map((step) => Number(step.trim()));
+  if (steps.length === 0 || steps.some((step) => !Number.isInteger(step))) {
+    throw new UsageError(`--canary takes comma-separated integer percentages such as 5,25,50,100, got '${value}'`);
+  }
+  return steps;
+}
+
+/**
+ * Prints each canary step as it ends, from the server's status, while the upgrade request
+ * waits. `stop()` prints the steps that ended since the last look.
+ */
+async function canaryPrinter(parsed: Parsed): Promise<{ stop(): Promise<void> }> {
+  const quiet: Parsed = { ...parsed, values: { ...parsed.values, json: false } };
+  const fetchRollout = async () =>
+    ((await request(quiet, 'GET', '/_hot/status').catch(() => undefined)) as ServeStatus | undefined)?.rollout ?? null;
+  // A canary that ended before this upgrade started is not ours.
+  const earlier = await fetchRollout();
+  const stale = earlier?.kind === 'canary' && !earlier.running ? earlier.to : undefined;
+  let printed = 0;
+  const look = async () => {
+    const rollout = await fetchRollout();
+    if (rollout?.kind !== 'canary' || rollout.completed === undefined || rollout.to === stale) return;
+    for (const step of rollout.completed.slice(printed)) process.stdout.write(`${stepLine(step, rollout.steps?.length ?? 0)}\n`);
+    printed = rollout.completed.length;
+  };
+  let looking = Promise.resolve();
+  const timer = setInterval(() => {
+    looking = looking.then(look);
+  }, 200);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await looking;
+      await look();
+    },
+  };
+}
+
+function stepLine(step: CanaryStepJson, of: number): string {
+  const f = step.figures;
+  const p99 = f.p99Ms === undefined ? '' : `, p99 ${f.p99Ms.toFixed(1)} ms`;
+  const ratio = f.latencyRatio === undefined ? '' : ` (${f.latencyRatio.toFixed(2)}× old)`;
+  return `step ${step.step}/${of} ${step.share}% ${step.passed ? 'passed' : `failed (${step.reason})`}: ${f.errors} errors in ${f.calls} calls${p99}${ratio}`;
+}
 
 function printHelp(help: string): number {
   process.stdout.write(`${help}\n`);

@@ -69,7 +69,7 @@ export async function handleAdmin(
   }
 }
 
-/** An empty body is no options; otherwise a JSON object with `allowBreaking` and `restart` (upgrade only). */
+/** An empty body is no options; otherwise a JSON object with `allowBreaking`, `restart`, `canary` and `rollbackOn` (upgrade only). */
 async function readUpgradeOptions(request: IncomingMessage, response: ServerResponse, action: string): Promise<UpgradeOptions | undefined> {
   // A browser page can POST `text/plain` or a form to any address without asking first;
   // only a JSON body (or none at all) cannot come from one.
@@ -122,19 +122,31 @@ function isJson(type: string | undefined): boolean {
 /** What is wrong with an options object whose keys must be among `allowed`, each a boolean; undefined when nothing is. */
 function optionsProblem(value: unknown, allowed: readonly string[]): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the body must be a JSON object';
-  const expected = allowed.length > 0 ? `expected booleans ${allowed.map((key) => `\`${key}\``).join(', ')}` : 'it takes none';
+  const expected =
+    allowed.length > 0
+      ? `expected booleans ${allowed.map((key) => `\`${key}\``).join(', ')}, or \`canary\`, \`rollbackOn\``
+      : 'it takes none';
   for (const [key, option] of Object.entries(value)) {
-    if (!allowed.includes(key)) return `unknown option \`${key}\`; ${expected}`;
-    if (typeof option !== 'boolean') return `\`${key}\` must be a boolean`;
+    if (!allowed.includes(key) && !(allowed.length > 0 && rolloutKeys.has(key))) return `unknown option \`${key}\`; ${expected}`;
+    // The library validates the rollout objects themselves (ERR_HOT_INVALID_OPTION → 400).
+    if (key === 'canary' && option !== true && (typeof option !== 'object' || option === null)) return '`canary` must be an object or true';
+    if (key === 'rollbackOn' && option !== false && (typeof option !== 'object' || option === null))
+      return '`rollbackOn` must be an object or false';
+    if (!rolloutKeys.has(key) && typeof option !== 'boolean') return `\`${key}\` must be a boolean`;
   }
   return undefined;
 }
+
+/** Upgrade options that are objects, passed on to the library as they are. */
+const rolloutKeys = new Set(['canary', 'rollbackOn']);
 
 /** HTTP status of an upgrade or rollback failure: the old version keeps serving in every case but 503. */
 const STATUS_OF_FAILURE: Readonly<Record<string, number>> = {
   ERR_HOT_BUILD: 422,
   ERR_HOT_LOAD: 422,
   ERR_HOT_VERIFY: 422,
+  ERR_HOT_STATE: 422,
+  ERR_HOT_CANARY: 422,
   ERR_HOT_INCOMPATIBLE: 409,
   ERR_HOT_NO_PREVIOUS: 409,
   ERR_HOT_CLOSED: 503,

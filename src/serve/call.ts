@@ -11,8 +11,9 @@ import { BodyError, readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';
 import type { OpenCalls } from './open-calls.js';
 import { redactPaths } from './redact.js';
-import { sendError, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
+import { type ErrorBody, sendError, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
 import type { CallStats } from './stats.js';
+import { handleStream } from './stream.js';
 import { versionLabel } from './versions.js';
 
 /** What the call route needs from the server. */
@@ -59,6 +60,14 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
     sendError(response, 400, { name: 'BadRequest', message: args.message, code: 'ERR_SERVE_BAD_JSON' });
     return;
   }
+  // A generator function answers as newline-delimited JSON, a line per value it yields.
+  if (module.isGenerator(fn)) {
+    await handleStream(context, response, fn, args, {
+      early: (error, version) => sendCallError(context, request, response, error, fn, version),
+      details: (error) => errorDetails(context, request, error),
+    });
+    return;
+  }
   // A client that gives up must not leave its call running: a stuck call would hold a worker
   // for good. Aborting a running call ends its worker (the pool starts another); a queued one is dropped.
   const abandoned = new AbortController();
@@ -67,13 +76,14 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
   };
   if (response.destroyed) return;
   response.once('close', onClose);
-  // Read in the same tick as the call: the call is pinned to this very version.
-  const version = versionLabel(module.version);
-  const open = context.openCalls.add(fn, version);
   const started = performance.now();
+  const call = module.run(fn, args, { signal: abandoned.signal });
+  // Read in the same tick as the call: the call is pinned to this very version (during a canary, either one).
+  const version = versionLabel(module.routedVersion);
+  const open = context.openCalls.add(fn, version);
   let result: unknown;
   try {
-    result = await module.run(fn, args, { signal: abandoned.signal });
+    result = await call;
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
     const kind = error === CLIENT_GONE ? 'client-gone' : HotError.is(error) ? error.code : 'thrown';
@@ -158,19 +168,19 @@ function sendCallError(
   }
   // Anything else (the function threw, its worker died, its result cannot cross threads) is a 500.
   const status = HotError.is(error, 'ERR_HOT_CALL_TIMEOUT') ? 504 : 500;
+  sendError(response, status, errorDetails(context, request, error), { [VERSION_HEADER]: version });
+}
+
+/** A call's error as the answer shows it: name, message, code, and the stack when exposed. */
+function errorDetails(context: CallContext, request: IncomingMessage, error: unknown): ErrorBody['error'] {
   const thrown = error instanceof Error ? error : new Error(`Non-error value thrown: ${String(error)}`);
   const code = (thrown as { code?: unknown }).code;
   // Paths tell an anonymous caller how the machine is laid out; only the operator sees them.
   const shown = hasAdminToken(context.access, request) ? (text: string) => text : redactPaths;
-  sendError(
-    response,
-    status,
-    {
-      name: thrown.name,
-      message: shown(thrown.message),
-      code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
-      stack: context.exposeStack && thrown.stack !== undefined ? shown(thrown.stack) : undefined,
-    },
-    { [VERSION_HEADER]: version },
-  );
+  return {
+    name: thrown.name,
+    message: shown(thrown.message),
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    ...(context.exposeStack && thrown.stack !== undefined ? { stack: shown(thrown.stack) } : {}),
+  };
 }

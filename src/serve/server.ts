@@ -14,6 +14,7 @@ import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
 import { OpenCalls } from './open-calls.js';
 import { type CloseResult, DEFAULT_CALL_TIMEOUT, ServeError, type ServeOptions } from './options.js';
+import { RolloutLog } from './rollout.js';
 import { type RouterContext, route } from './router.js';
 import { CallStats } from './stats.js';
 import type { ServeStatus } from './status.js';
@@ -51,6 +52,8 @@ export class HotServer implements RouterContext {
   #transitions: Promise<unknown> = Promise.resolve();
   /** What asked for the transition running now (`watch`, `admin`, `SIGHUP`). */
   #trigger = 'api';
+  /** Canary steps and the watch after an upgrade, as status shows them. */
+  readonly #rollout: RolloutLog;
   /** True while an upgrade or rollback runs: a shutdown then cancels it rather than waiting for it. */
   #transitionRunning = false;
   #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
@@ -78,6 +81,7 @@ export class HotServer implements RouterContext {
       else response.writeContinue();
       this.#handle(request, response);
     });
+    this.#rollout = new RolloutLog(module as HotModule, logger);
     module.on('upgrade', (event) => this.#logTransition('upgrade', event));
     module.on('rollback', (event) => this.#logTransition('rollback', event));
     module.on('crash', (event) => {
@@ -207,6 +211,7 @@ export class HotServer implements RouterContext {
       lastFailure: this.#lastFailure ?? null,
       callTimeoutMs: Number.isFinite(this.#callTimeout) ? this.#callTimeout : null,
       watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
+      rollout: this.#rollout.json(),
       recent: this.activity.entries.slice(-RECENT_IN_STATUS),
     };
   }

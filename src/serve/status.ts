@@ -3,6 +3,7 @@
  */
 import type { ActivityEntry } from './activity.js';
 import type { FailureSummary } from './failure.js';
+import type { RolloutJson } from './rollout.js';
 import type { VersionFigures } from './stats.js';
 import type { versionJson } from './versions.js';
 
@@ -40,6 +41,8 @@ export interface ServeStatus {
   readonly callTimeoutMs: number | null;
   /** The files watch mode watches, or null without `--watch`. */
   readonly watch: { readonly files: readonly string[] } | null;
+  /** The canary running (with its finished steps and the current one's figures so far), the last canary, or the watch after a plain upgrade; null before any. */
+  readonly rollout: RolloutJson | null;
   /** The last upgrades, rollbacks, failed attempts and crashes, oldest first (at most 10). */
   readonly recent: readonly ActivityEntry[];
 }

@@ -1,0 +1,107 @@
+/**
+ * 10. Routing during a canary: what choosing a version and observing every call costs.
+ *
+ * Three modules on the same trivial function, one thread per version, sequential awaited calls
+ * in interleaved blocks (lib/interleave.js): a plain module; one in a canary step at 100% (every
+ * call routed to the new version and timed for the step's analysis); one at 50% (calls spread
+ * over both versions' pools). Each canary waits for more calls than the run makes, so it stays
+ * in its first step throughout. The figure is the per-call latency ratio to the plain module.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hot } from 'hotworker';
+import { ratio, spread } from './lib/format.js';
+import { interleavedRuns } from './lib/interleave.js';
+import { Progress } from './lib/progress.js';
+import { defineScenario } from './lib/scenario.js';
+import { pairedRatio, summarize } from './lib/stats.js';
+
+const TARGET = 1.1;
+const work = fileURLToPath(new URL('./fixtures/work.js', import.meta.url));
+
+export default defineScenario(import.meta.url, {
+  id: '10',
+  title: 'Routing overhead during a canary vs a plain call',
+  async run({ quick, scratch }) {
+    const params = { runs: quick ? 2 : 7, rounds: quick ? 6 : 24, callsPerBlock: 50, warmupCalls: quick ? 300 : 1_000 };
+    const progress = new Progress('canary routing', params.runs * params.rounds);
+    const contenders = [
+      { name: 'plain', label: 'plain call', share: undefined },
+      { name: 'canary-100', label: 'canary step at 100%', share: 100 },
+      { name: 'canary-50', label: 'canary step at 50%', share: 50 },
+    ];
+    const totals = new Map(contenders.map((c) => [c.name, []]));
+    const callerCpu = new Map(contenders.map((c) => [c.name, []]));
+    for (let run = 0; run < params.runs; run++) {
+      const dir = scratch();
+      const open = [];
+      for (const contender of contenders) open.push({ contender, ...(await openOne(contender, dir)) });
+      for (const { module } of open) for (let i = 0; i < params.warmupCalls; i++) await module.api.noop(i);
+      const one = await interleavedRuns(
+        open.map(({ contender, module }) => ({ name: contender.name, block: () => sequential(module, params.callsPerBlock) })),
+        { runs: 1, rounds: params.rounds, firstRotation: run, onRound: () => progress.tick() },
+      );
+      for (const { contender, module, canary } of open) {
+        if (contender.share !== undefined && module.rollout?.kind !== 'canary')
+          throw new Error(`${contender.label}: the canary ended early`);
+        await module.close();
+        await canary?.catch(() => undefined);
+      }
+      for (const [name, figures] of one) {
+        totals.get(name).push(...figures.wallMs);
+        callerCpu.get(name).push(...figures.callerCpuMs);
+      }
+    }
+    progress.done();
+    const calls = params.rounds * params.callsPerBlock;
+    const perCall = (values) => values.map((total) => (total * 1000) / calls);
+    const base = perCall(totals.get('plain'));
+    const baseCpu = perCall(callerCpu.get('plain'));
+    const rows = contenders.map((c) => [
+      c.label,
+      spread(summarize(perCall(totals.get(c.name))), 'µs'),
+      ratio(pairedRatio(perCall(totals.get(c.name)), base)),
+      spread(summarize(perCall(callerCpu.get(c.name))), 'µs'),
+      ratio(pairedRatio(perCall(callerCpu.get(c.name)), baseCpu)),
+    ]);
+    const figure = pairedRatio(perCall(totals.get('canary-100')), base);
+    return {
+      params,
+      tables: [
+        {
+          title: `per call, median (min–max) of ${params.runs} runs × ${calls.toLocaleString('en-US')} calls, 1 thread per version`,
+          columns: ['calls', 'latency', '× plain', 'caller-thread CPU', 'caller CPU × plain'],
+          rows,
+          notes: ['at 50% the calls alternate between two pools, so part of that figure is the pools, not the routing'],
+        },
+      ],
+      targets: [
+        {
+          name: 'call latency during a canary step (100%) vs a plain call',
+          figure: ratio(figure),
+          goal: `≤ ${TARGET}×`,
+          met: figure.median <= TARGET,
+          value: figure.median,
+        },
+      ],
+      charts: [],
+      data: { latencyUs: Object.fromEntries([...totals].map(([name, values]) => [name, perCall(values)])) },
+    };
+  },
+});
+
+async function openOne(contender, dir) {
+  const module = await hot(work, { threads: 1, cacheDir: join(dir, '.hotworker') });
+  if (contender.share === undefined) return { module };
+  const canary = module.upgrade({
+    restart: true,
+    canary: { steps: contender.share === 100 ? [100] : [contender.share, 100], minCalls: 1e9, maxLatencyRatio: Number.POSITIVE_INFINITY },
+  });
+  canary.catch(() => undefined);
+  while (module.rollout?.kind !== 'canary') await new Promise((resolve) => setTimeout(resolve, 5));
+  return { module, canary };
+}
+
+async function sequential(module, calls) {
+  for (let i = 0; i < calls; i++) await module.api.noop(i);
+}
