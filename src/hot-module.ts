@@ -445,6 +445,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (verdict.passed) return;
     await this.#retire(next);
     this.#alive.delete(next);
+    this.#refillStandby();
     throw new HotError(
       'ERR_HOT_CANARY',
       `Canary of version ${next.version.id} failed at ${at}: ${describeFailure(verdict.reason ?? 'errorRate', verdict.figures, limits)}. Every new call went back to version ${stable.version.id}, which keeps serving.`,
