@@ -37,8 +37,8 @@ import { failedStream, notAGenerator, WorkerStream } from './stream.js';
 
 /** How long an upgrade waits for a booting standby set before it boots a fresh pool instead. */
 const STANDBY_WAIT_MS = 3_000;
-/** How long after a start, shift or failed upgrade a new standby set begins to boot. */
-const STANDBY_DELAY_MS = 500;
+/** How long after a start, shift or failed upgrade a new standby set begins to boot: past the busy moment (a replacement worker booting right after a start competed with it and missed short timeouts). */
+const STANDBY_DELAY_MS = 2_000;
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
 export interface UpgradeEvent extends DrainResult {
