@@ -59,7 +59,7 @@ describe('serve: /_hot/events', () => {
       "export const MARK = 'two';\nexport function mark() { return MARK; }\nexport function add(a: number, b: number) { return a + b; }\n",
     );
     await fetch(`${server.url}/_hot/upgrade`, { method: 'POST' });
-    const upgrade = await next(stream, 'activity');
+    const upgrade = await next(stream, 'upgrade');
     expect(upgrade.data).toMatchObject({
       kind: 'upgrade',
       trigger: 'admin',
@@ -70,7 +70,7 @@ describe('serve: /_hot/events', () => {
 
     writeFileSync(entry, 'export function mark( {');
     await fetch(`${server.url}/_hot/upgrade`, { method: 'POST' });
-    const failed = await next(stream, 'activity');
+    const failed = await next(stream, 'upgrade-failed');
     expect(failed.data).toMatchObject({ kind: 'upgrade-failed', code: 'ERR_HOT_BUILD', serving: expect.stringMatching(/^2-/) });
 
     const status = (await (await fetch(`${server.url}/_hot/status`)).json()) as { recent: { kind: string }[] };

@@ -40,7 +40,7 @@ describe.skipIf(skipWithoutBrowser())('status page in a browser', () => {
 
     for (let i = 0; i < 20; i++) expect((await call(server.url, 'mark')).body).toBe('one');
     mark('two');
-    await server.waitFor(/^v1 \(\w{8}\) → v2 \(\w{8}\)/);
+    await server.waitFor(/ v1 \(\w{8}\) → v2 \(\w{8}\)/);
     await page.locator('#serving-version', { hasText: /^v2$/ }).waitFor({ timeout: SHOWS_WITHIN_MS });
     await page.locator('#activity tr[data-kind="upgrade"]', { hasText: '(watch)' }).waitFor({ timeout: SHOWS_WITHIN_MS });
 
@@ -106,6 +106,34 @@ describe.skipIf(skipWithoutBrowser())('status page in a browser', () => {
       .locator('#activity tr[data-kind="upgrade-failed"]', { hasText: /1-\w{8} keeps serving/ })
       .waitFor({ timeout: SHOWS_WITHIN_MS });
     await expect(page.locator('#serving-version').textContent()).resolves.toBe('v1');
+  });
+
+  it('shows a canary upgrade step by step, and the rollout it ended with', async () => {
+    const { server, mark, page, errors } = await serveCounter();
+    await page.goto(`${server.url}/_hot/`);
+    await page.locator('#serving-version', { hasText: /^v1$/ }).waitFor({ timeout: SHOWS_WITHIN_MS });
+    mark('two');
+    let calling = true;
+    const caller = (async () => {
+      while (calling) await call(server.url, 'mark');
+    })();
+    try {
+      const upgraded = await fetch(`${server.url}/_hot/upgrade`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ canary: { steps: [50, 100], minCalls: 10, maxLatencyRatio: 1000 } }),
+      });
+      expect(upgraded.status).toBe(200);
+    } finally {
+      calling = false;
+      await caller;
+    }
+    await page.locator('#activity tr[data-kind="canary"]', { hasText: 'step 1/2 (50 %) passed' }).waitFor({ timeout: SHOWS_WITHIN_MS });
+    await page.locator('#activity tr[data-kind="canary"]', { hasText: 'step 2/2 (100 %) passed' }).waitFor({ timeout: SHOWS_WITHIN_MS });
+    await page.locator('#canary-title', { hasText: 'Last canary' }).waitFor({ timeout: SHOWS_WITHIN_MS });
+    await expect(page.locator('#canary-body').textContent()).resolves.toMatch(/step 1 \(50 %\) passed: \d+ calls, 0 errors/);
+    await page.locator('#serving-version', { hasText: /^v2$/ }).waitFor({ timeout: SHOWS_WITHIN_MS });
+    expect(errors).toEqual([]);
   });
 
   it('reconnects by itself when the server restarts', async () => {

@@ -1,10 +1,10 @@
 /**
- * What happened to the served module lately: upgrades, rollbacks, failed attempts and worker
- * crashes, each with its figures. `/_hot/status` shows the last few; the status page gets each
+ * What happened to the served module lately: upgrades, rollbacks, canary steps, failed attempts
+ * and worker crashes, each with its figures. `/_hot/status` shows the last few; the status page gets each
  * one live, as it happens.
  */
 import { EventEmitter } from 'node:events';
-import type { CrashEvent, UpgradeEvent } from '../index.js';
+import type { CanaryEvent, CrashEvent, FailReason, RollbackEvent, RolloutFigures, UpgradeEvent } from '../index.js';
 import type { FailureSummary } from './failure.js';
 import { versionLabel } from './versions.js';
 
@@ -22,6 +22,8 @@ export type ActivityEntry =
       readonly drainMs: number;
       readonly drained: number;
       readonly killed: number;
+      /** Rollbacks only: `manual` (asked for) or `auto` (the watch after an upgrade crossed its error rate). */
+      readonly reason?: 'manual' | 'auto';
     }
   | ({
       readonly kind: 'upgrade-failed' | 'rollback-failed';
@@ -30,6 +32,20 @@ export type ActivityEntry =
       /** The version that kept serving. */
       readonly serving: string;
     } & FailureSummary)
+  | {
+      readonly kind: 'canary';
+      readonly at: string;
+      readonly from: string;
+      readonly to: string;
+      /** 1-based step, of `steps`. */
+      readonly step: number;
+      readonly steps: readonly number[];
+      /** Percentage of new calls the new version took at this step. */
+      readonly share: number;
+      readonly passed: boolean;
+      readonly reason?: FailReason;
+      readonly figures: RolloutFigures;
+    }
   | {
       readonly kind: 'crash';
       readonly at: string;
@@ -52,7 +68,7 @@ export class Activity extends EventEmitter<{ entry: [entry: ActivityEntry] }> {
     return this.#entries;
   }
 
-  transition(kind: 'upgrade' | 'rollback', trigger: string, event: UpgradeEvent): void {
+  transition(kind: 'upgrade' | 'rollback', trigger: string, event: UpgradeEvent | RollbackEvent): void {
     this.#add({
       kind,
       at: new Date().toISOString(),
@@ -63,6 +79,23 @@ export class Activity extends EventEmitter<{ entry: [entry: ActivityEntry] }> {
       drainMs: event.drainMs,
       drained: event.drained,
       killed: event.killed,
+      ...('reason' in event ? { reason: event.reason } : {}),
+    });
+  }
+
+  canary(event: CanaryEvent): void {
+    const { step, steps, share, passed, reason, figures } = event;
+    this.#add({
+      kind: 'canary',
+      at: new Date().toISOString(),
+      from: versionLabel(event.from),
+      to: versionLabel(event.to),
+      step,
+      steps,
+      share,
+      passed,
+      ...(reason === undefined ? {} : { reason }),
+      figures,
     });
   }
 

@@ -2,8 +2,9 @@
  * `GET /_hot/events`: the server's life as server-sent events, for the status page.
  *
  * A client first gets `hello` (the status document, the last minutes of per-second figures and
- * the recent activity), then `activity` for each upgrade, rollback, failure and crash as it
- * happens, and `tick` once a second (the status document and that second's figures).
+ * the recent activity), then one event per thing that happens, named for its kind (`upgrade`,
+ * `rollback`, `canary`, `crash`, `upgrade-failed`, `rollback-failed`), and `tick` once a second
+ * (the status document and that second's figures).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Activity, ActivityEntry } from './activity.js';
@@ -34,7 +35,8 @@ export class LiveFeed {
   readonly #timeline: Tick[] = [];
   readonly #clients = new Set<ServerResponse>();
   readonly #ticker: NodeJS.Timeout;
-  readonly #onEntry = (entry: ActivityEntry) => this.#broadcast('activity', entry);
+  /** Each entry goes out as an event named for its kind: `upgrade`, `rollback`, `canary`, `crash`, `upgrade-failed`, … */
+  readonly #onEntry = (entry: ActivityEntry) => this.#broadcast(entry.kind, entry);
 
   constructor(source: LiveSource, intervalMs = 1000) {
     this.#source = source;

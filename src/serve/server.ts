@@ -84,6 +84,7 @@ export class HotServer implements RouterContext {
     this.#rollout = new RolloutLog(module as HotModule, logger);
     module.on('upgrade', (event) => this.#logTransition('upgrade', event));
     module.on('rollback', (event) => this.#logTransition('rollback', event));
+    module.on('canary', (event) => this.activity.canary(event));
     module.on('crash', (event) => {
       const { version, error } = event;
       this.activity.crash(event);

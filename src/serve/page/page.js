@@ -102,7 +102,12 @@ function onEvent(event, data) {
       state.timeline.push({ at: data.at, figures: data.figures });
       if (state.timeline.length > WINDOW_SECONDS) state.timeline.shift();
       break;
-    case 'activity':
+    case 'upgrade':
+    case 'rollback':
+    case 'canary':
+    case 'crash':
+    case 'upgrade-failed':
+    case 'rollback-failed':
       state.activity.push(data);
       if (state.activity.length > 50) state.activity.shift();
       break;
@@ -176,22 +181,35 @@ function renderHistory(status) {
 }
 
 function renderCanary(status) {
-  $('canary-field').hidden = !('canary' in status);
-  const canary = status.canary;
-  $('canary').hidden = canary === null || canary === undefined;
-  if (canary === null || canary === undefined) return;
-  const rows = [];
-  for (const [key, value] of Object.entries(canary)) {
-    rows.push(`${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}`);
+  const rollout = status.rollout;
+  $('canary').hidden = rollout === null || rollout === undefined;
+  if (rollout === null || rollout === undefined) return;
+  $('canary-title').textContent = rollout.kind === 'watch' ? 'Watch after upgrade' : rollout.running ? 'Canary running' : 'Last canary';
+  const lines = [`v${rollout.from} → v${rollout.to}${rollout.steps ? ` · steps ${rollout.steps.join(', ')} %` : ''}`];
+  if (rollout.current) {
+    lines.push(
+      `step ${rollout.current.step} of ${rollout.steps.length}: ${rollout.current.share} % of new calls · ${figuresText(rollout.current.figures)}`,
+    );
   }
-  const body = $('canary-body');
-  body.replaceChildren(
-    ...rows.map((row) => {
+  if (rollout.kind === 'watch' && rollout.figures) lines.push(figuresText(rollout.figures));
+  for (const done of rollout.completed ?? []) {
+    lines.push(`step ${done.step} (${done.share} %) ${done.passed ? 'passed' : `failed on ${done.reason}`}: ${figuresText(done.figures)}`);
+  }
+  $('canary-body').replaceChildren(
+    ...lines.map((text) => {
       const line = document.createElement('p');
-      line.textContent = row;
+      line.textContent = text;
       return line;
     }),
   );
+}
+
+/** Calls, errors and p99 of the new version against the old one's. */
+function figuresText(figures) {
+  const p99 = figures.p99Ms === undefined ? '' : ` · p99 ${format(figures.p99Ms)} ms`;
+  const baseline = figures.baselineP99Ms === undefined ? '' : ` vs ${format(figures.baselineP99Ms)} ms old`;
+  const ratio = figures.latencyRatio === undefined ? '' : ` (${format(figures.latencyRatio)}×)`;
+  return `${plural(figures.calls, 'call')}, ${plural(figures.errors, 'error')} (${format(figures.errorRate * 100)} %)${p99}${baseline}${ratio}`;
 }
 
 /** One small chart per measure, one line per version that answered in the window. */
@@ -298,8 +316,11 @@ function describe(entry) {
     case 'upgrade':
     case 'rollback': {
       const killed = entry.killed > 0 ? `, killed ${entry.killed}` : '';
-      return `${entry.from} → ${entry.to} in ${Math.round(entry.switchMs)} ms (${entry.trigger}), drained ${plural(entry.drained, 'call')}${killed}`;
+      const why = entry.reason === 'auto' ? 'automatic: error rate crossed' : entry.trigger;
+      return `${entry.from} → ${entry.to} in ${Math.round(entry.switchMs)} ms (${why}), drained ${plural(entry.drained, 'call')}${killed}`;
     }
+    case 'canary':
+      return `${entry.to} step ${entry.step}/${entry.steps.length} (${entry.share} %) ${entry.passed ? 'passed' : `failed on ${entry.reason}`}: ${figuresText(entry.figures)}`;
     case 'upgrade-failed':
     case 'rollback-failed':
       return `${entry.code ?? 'error'}: ${entry.message} (${entry.trigger}; ${entry.serving} keeps serving)`;
@@ -366,7 +387,7 @@ $('upgrade-form').addEventListener('submit', (event) => {
   if (/** @type {HTMLInputElement} */ ($('opt-allow-breaking')).checked) body.allowBreaking = true;
   if (/** @type {HTMLInputElement} */ ($('opt-restart')).checked) body.restart = true;
   const steps = /** @type {HTMLInputElement} */ ($('opt-canary')).value.trim();
-  if (!$('canary-field').hidden && steps !== '') body.canary = { steps: steps.split(',').map((step) => Number(step.trim())) };
+  if (steps !== '') body.canary = { steps: steps.split(',').map((step) => Number(step.trim())) };
   const options = Object.keys(body).length === 0 ? '' : ` with ${Object.keys(body).join(', ')}`;
   void act(
     'upgrade',
