@@ -7,10 +7,14 @@
  *
  * RSS counts every thread of the process, so the workers' heaps are in it: a pool that is
  * never freed, or memory Node keeps after a worker ends (nodejs/node#45685), shows here.
+ *
+ * The module is served by a `HotServer` (upgrades go through it, one call per cycle goes over
+ * HTTP) so the size of `/metrics` can be measured: after 10 cycles and at the end.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hot } from 'hotworker';
+import { silentLogger } from '../dist/src/serve/log.js';
+import { HotServer } from '../dist/src/serve/server.js';
 import { mb, ms, num, spread } from './lib/format.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
@@ -18,6 +22,9 @@ import { percentile, summarize } from './lib/stats.js';
 import { upgradable } from './lib/upgradable.js';
 
 const TARGET_MB = 30;
+/** `/metrics` after all cycles may be at most this many times its size after {@link METRICS_REFERENCE_CYCLE}. */
+const METRICS_RATIO = 2;
+const METRICS_REFERENCE_CYCLE = 10;
 const THREADS = 2;
 
 export default defineScenario(import.meta.url, {
@@ -34,7 +41,16 @@ export default defineScenario(import.meta.url, {
     const referenceCycle = params.cycles / 10;
     const dir = scratch();
     const source = upgradable(dir);
-    const module = await hot(source.entry, { threads: THREADS, cacheDir: join(dir, '.hotworker') });
+    const server = await HotServer.start({
+      entry: source.entry,
+      port: 0,
+      threads: THREADS,
+      cacheDir: join(dir, '.hotworker'),
+      logger: silentLogger,
+    });
+    const { module } = server;
+    const metricsBytes = async () => Buffer.byteLength(await (await fetch(`${server.url}/metrics`)).text());
+    const metrics = { reference: 0, end: 0 };
     const progress = new Progress('soak', params.cycles);
     const samples = [await sample(0, module)];
     const cycleMs = [];
@@ -47,22 +63,28 @@ export default defineScenario(import.meta.url, {
         const started = performance.now();
         const tag = cycle % 2 === 1 ? 'B' : 'A';
         source.setTag(tag);
-        await module.upgrade();
-        for (let i = 0; i < params.callsPerCycle; i++) {
+        await server.upgrade('soak');
+        for (let i = 0; i < params.callsPerCycle - 1; i++) {
           try {
             if ((await module.api.work(i)) !== `${tag}:${i}`) wrong++;
           } catch {
             failed++;
           }
         }
+        // One call per cycle over HTTP: it gives every version its series in /metrics.
+        const answer = await fetch(`${server.url}/call/work`, { method: 'POST', body: `[${cycle}]` });
+        if (!answer.ok) failed++;
+        else if ((await answer.json()) !== `${tag}:${cycle}`) wrong++;
+        if (cycle === METRICS_REFERENCE_CYCLE) metrics.reference = await metricsBytes();
         cycleMs.push(performance.now() - started);
         if (cycle % params.sampleEvery === 0) samples.push(await sample(cycle, module));
         progress.tick();
       }
+      metrics.end = await metricsBytes();
     } finally {
       while (!module.stats.standby.ready) await new Promise((resolve) => setTimeout(resolve, 5));
       const end = module.stats;
-      await module.close();
+      await server.close();
       samples.at(-1).end = end;
     }
     progress.done();
@@ -115,6 +137,10 @@ export default defineScenario(import.meta.url, {
               `${ms(percentile(switchMs.slice(0, 100), 50))} → ${ms(percentile(switchMs.slice(-100), 50))}`,
             ],
             ['total calls', num(params.cycles * params.callsPerCycle)],
+            [
+              `/metrics bytes after ${METRICS_REFERENCE_CYCLE} → after ${params.cycles} cycles`,
+              `${num(metrics.reference)} → ${num(metrics.end)} (${(metrics.end / metrics.reference).toFixed(2)}×)`,
+            ],
           ],
         },
       ],
@@ -133,10 +159,17 @@ export default defineScenario(import.meta.url, {
           met: aliveThreads === 2 * THREADS && alive.length === 1 && (osThreadGrowth === null || osThreadGrowth === 0),
           value: aliveThreads,
         },
+        {
+          name: `/metrics size after ${params.cycles} cycles vs after ${METRICS_REFERENCE_CYCLE}`,
+          figure: `${(metrics.end / metrics.reference).toFixed(2)}× (${num(metrics.end)} bytes)`,
+          goal: `≤ ${METRICS_RATIO}×`,
+          met: metrics.end <= METRICS_RATIO * metrics.reference,
+          value: metrics.end / metrics.reference,
+        },
       ],
       failures,
       charts: [{ name: 'soak-rss', title: 'RSS over upgrade cycles', spec: rssChart(samples, reference, params) }],
-      data: { samples: samples.map(({ end: _end, ...s }) => s), cycleMs, switchMs },
+      data: { samples: samples.map(({ end: _end, ...s }) => s), cycleMs, switchMs, metricsBytes: metrics },
     };
   },
 });

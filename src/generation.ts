@@ -74,6 +74,8 @@ export class Generation {
   /** Why the pool was destroyed; set before destroying, so calls cut off get a precise error. */
   #endReason: string | undefined;
   #ending: Promise<void> | undefined;
+  /** Calls in flight when the pool was destroyed: a drain cut short by `destroy()` reports them killed, never drained. */
+  #cutOff = 0;
   /** True once the load proof passed: from then on a worker's death is a crash worth reporting. */
   #live = false;
   readonly #onCrash: GenerationSettings['onCrash'];
@@ -173,10 +175,11 @@ export class Generation {
 
   /**
    * Runs a hotworker-internal task (a hook) on the pool, outside the call count: callers never
-   * see it. `signal` ends it (and terminates its worker) at its deadline.
+   * see it. `signal`, when given, ends it (and terminates its worker) at its deadline: only on
+   * a pool that lives on (see #proveAnswers for why not on one about to be destroyed).
    */
-  runInternal(task: CallTask, signal: AbortSignal): Promise<unknown> {
-    return this.#pool.run(task, { signal });
+  runInternal(task: CallTask, signal?: AbortSignal): Promise<unknown> {
+    return signal === undefined ? this.#pool.run(task) : this.#pool.run(task, { signal });
   }
 
   /** Thread ids of the workers alive in this generation's pool. */
@@ -276,7 +279,9 @@ export class Generation {
       clearTimeout(deadline);
       this.#onIdle = undefined;
     }
-    const killed = this.#inFlight;
+    // Destroyed by someone else while waiting (a forced shutdown): the calls it cut settled, so
+    // the count fell to zero, but they were killed, not drained.
+    const killed = this.#ending === undefined ? this.#inFlight : Math.min(accepted, this.#cutOff);
     // Only an idle pool runs its clean-up (hotDispose): a busy worker would never take it.
     if (beforeEnd !== undefined && killed === 0 && this.#ending === undefined) await beforeEnd();
     await this.destroy(killed > 0 ? `killed after drainTimeout (${timeoutMs} ms)` : 'drained');
@@ -291,6 +296,7 @@ export class Generation {
   destroy(reason: string): Promise<void> {
     if (this.#ending === undefined) {
       this.#endReason = reason;
+      this.#cutOff = this.#inFlight;
       this.#ending = this.#pool.destroy();
     }
     return this.#ending;

@@ -68,12 +68,28 @@ export async function dispose(generation: Generation, timeoutMs: number): Promis
   }
 }
 
-/** One task per worker of the pool, each held at a barrier until all have a worker of their own. */
+/**
+ * One task per worker of the pool, each held at a barrier until all have a worker of their own.
+ * Only for a pool that is destroyed if this fails or times out: the tasks are not aborted (an
+ * abort makes piscina start a replacement worker, which can land in the destroyed pool and
+ * never end); the destroy that follows rejects any still running.
+ */
 async function inEveryWorker(generation: Generation, fn: CallTask['fn'], args: unknown[], signal: AbortSignal): Promise<void> {
   const workers = generation.threadIds.length;
   const every: EveryWorker = { barrier: new SharedArrayBuffer(4), workers };
-  const tasks = Array.from({ length: workers }, () => generation.runInternal({ fn, args: [...args, every] }, signal));
-  await Promise.all(tasks);
+  const tasks = Promise.all(Array.from({ length: workers }, () => generation.runInternal({ fn, args: [...args, every] })));
+  tasks.catch(() => undefined);
+  let onAbort: (() => void) | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tasks.then(() => resolve(), reject);
+      onAbort = () => reject(signal.reason);
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 function hookError(error: unknown): Error {

@@ -17,6 +17,11 @@ export class ServeMetrics {
   readonly #latency: Histogram<'fn' | 'version'>;
   readonly #upgrades: Counter<'outcome'>;
   readonly #rollbacks: Counter<'outcome'>;
+  /**
+   * The `fn` and `fn`+`kind` label values recorded per version: what to remove when the
+   * version leaves history. Holds at most the versions kept plus those recorded since the last prune.
+   */
+  readonly #series = new Map<string, { fns: Set<string>; failures: Set<string> }>();
 
   constructor(module: HotModule, options: { processMetrics?: boolean } = {}) {
     const registers = [this.#registry];
@@ -103,9 +108,37 @@ export class ServeMetrics {
    * `thrown` for the function's own error (whose codes are not bounded, so never a label).
    */
   recordCall(fn: string, version: string, seconds: number, failure?: string): void {
+    let series = this.#series.get(version);
+    if (series === undefined) {
+      series = { fns: new Set(), failures: new Set() };
+      this.#series.set(version, series);
+    }
+    series.fns.add(fn);
     this.#calls.inc({ fn, version });
     this.#latency.observe({ fn, version }, seconds);
-    if (failure !== undefined) this.#errors.inc({ fn, version, kind: failure });
+    if (failure !== undefined) {
+      series.failures.add(`${fn}\0${failure}`);
+      this.#errors.inc({ fn, version, kind: failure });
+    }
+  }
+
+  /**
+   * Removes the series of every version not in `kept` (the versions in history and those
+   * still alive): without it each upgrade would add a version's worth of series for good.
+   */
+  forgetVersions(kept: ReadonlySet<string>): void {
+    for (const [version, series] of this.#series) {
+      if (kept.has(version)) continue;
+      for (const fn of series.fns) {
+        this.#calls.remove({ fn, version });
+        this.#latency.remove({ fn, version });
+      }
+      for (const failure of series.failures) {
+        const [fn, kind] = failure.split('\0') as [string, string];
+        this.#errors.remove({ fn, version, kind });
+      }
+      this.#series.delete(version);
+    }
   }
 
   /** Records an upgrade attempt and how it ended. */

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions } from '../index.js';
+import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions, type VersionInfo } from '../index.js';
 import { type AccessPolicy, accessPolicy } from './access.js';
 import { Activity } from './activity.js';
 import type { Transition } from './admin.js';
@@ -56,6 +56,8 @@ export class HotServer implements RouterContext {
   readonly #rollout: RolloutLog;
   /** True while an upgrade or rollback runs: a shutdown then cancels it rather than waiting for it. */
   #transitionRunning = false;
+  /** `Date.now()` when the running (or last) upgrade or rollback began. */
+  #transitionStartedAt = 0;
   #counts = { upgrades: { done: 0, unchanged: 0, failed: 0 }, rollbacks: { done: 0, failed: 0 } };
   #lastFailure: (FailureSummary & { at: string; trigger: string }) | undefined;
   #closing: Promise<CloseResult> | undefined;
@@ -323,7 +325,7 @@ export class HotServer implements RouterContext {
 
   #startWatch(debounceMs: number | undefined): void {
     this.#watcher = new InputWatcher(
-      this.module.version.inputs,
+      watchList(this.module.version),
       (files) => {
         this.logger.info('change', `changed: ${files.map(display).join(', ')}`, { files });
         return this.upgrade('watch', this.#allowBreaking ? { allowBreaking: true } : {}).catch(() => undefined);
@@ -337,6 +339,7 @@ export class HotServer implements RouterContext {
       if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
       this.#trigger = trigger;
       this.#transitionRunning = true;
+      this.#transitionStartedAt = Date.now();
       try {
         return await step();
       } catch (error) {
@@ -357,7 +360,13 @@ export class HotServer implements RouterContext {
     else this.metrics.recordRollback('done');
     this.activity.transition(kind, this.#trigger, event);
     // The watch set follows the version serving: an upgrade may add or drop an import.
-    this.#watcher?.update(event.to.inputs);
+    // A file the new version reads that nothing watched yet may have changed since the build
+    // began (the shift and drain take time): the watcher checks those against the start.
+    this.#watcher?.update(watchList(event.to), kind === 'upgrade' ? this.#transitionStartedAt : undefined);
+    // Series of versions that left history (at most keepVersions kept) go too: /metrics stays bounded.
+    this.metrics.forgetVersions(
+      new Set([...this.module.history, ...this.module.stats.alive.map((alive) => alive.version)].map(versionLabel)),
+    );
     const killed = event.killed > 0 ? `, killed ${plural(event.killed, 'call')} at the drain deadline` : '';
     const line = `${versionName(event.from)} → ${versionName(event.to)} in ${duration(event.switchMs)}, drained ${plural(event.drained, 'call')}${killed}`;
     this.logger.info(kind, kind === 'rollback' ? `rollback: ${line}` : line, {
@@ -396,6 +405,11 @@ export class HotServer implements RouterContext {
       version: versionLabel(this.module.version),
     });
   }
+}
+
+/** What watch mode watches for a version: its inputs, and its entry as named (a symlink's swap counts). */
+function watchList(version: VersionInfo): string[] {
+  return [...version.inputs, version.entry];
 }
 
 /** Activity entries `/_hot/status` shows; the status page gets more. */
