@@ -29,6 +29,8 @@ import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
 
 const TARGET = 1.1;
+/** Against piscina with its defaults, what a user would otherwise pick (issue 9). */
+const TARGET_DEFAULTS = 1.05;
 const PINNED_FLAG = '--pinned';
 
 export default defineScenario(import.meta.url, {
@@ -131,14 +133,15 @@ function report(result, contenders, totals, group, params) {
   // Against both baselines: raw piscina with hotworker's own settings (atomics: 'disabled'), and
   // piscina with its defaults (atomics: 'sync'), which a user would start from.
   for (const baseline of [piscina, piscinaAtomics]) {
+    const goal = baseline === piscinaAtomics ? TARGET_DEFAULTS : TARGET;
     for (const contender of [hotworkerApi, hotworkerCall]) {
       const figure = pairedRatio(perCall(contender.name, 'wallMs'), perCall(baseline.name, 'wallMs'));
       result.targets.push({
         name: `${contender.label} latency vs ${baseline.label}, ${group}`,
         baseline: baseline.label,
         figure: ratio(figure),
-        goal: `≤ ${TARGET}×`,
-        met: figure.median <= TARGET,
+        goal: `≤ ${goal}×`,
+        met: figure.median <= goal,
         value: figure.median,
       });
     }

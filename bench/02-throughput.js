@@ -26,6 +26,8 @@ import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
 
 const TARGET = 0.95;
+/** Against piscina with its defaults, what a user would otherwise pick (issue 9). */
+const TARGET_DEFAULTS = 1.0;
 const THREADS = 2;
 
 export default defineScenario(import.meta.url, {
@@ -87,8 +89,8 @@ export default defineScenario(import.meta.url, {
           name: `${contender.label} calls/s vs ${baseline.label}`,
           baseline: baseline.label,
           figure: ratio(figure),
-          goal: `≥ ${TARGET}×`,
-          met: figure.median >= TARGET,
+          goal: `≥ ${baseline === piscinaAtomics ? TARGET_DEFAULTS : TARGET}×`,
+          met: figure.median >= (baseline === piscinaAtomics ? TARGET_DEFAULTS : TARGET),
           value: figure.median,
         };
       }),

@@ -25,7 +25,7 @@ import { defineScenario } from './lib/scenario.js';
 import { latencyPercentiles, pairedRatio, summarize } from './lib/stats.js';
 import { upgradable } from './lib/upgradable.js';
 
-const TARGET = 0.2;
+const TARGET = 0.1;
 const WORKERS = 2;
 const CONNECTIONS = 16;
 // HOTWORKER_CLI points at another build of the CLI (e.g. a branch built elsewhere) to try it.

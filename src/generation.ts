@@ -4,12 +4,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { type Artifact, bundleSource } from './build.js';
 import { type Deadline, deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
 import type { CallOptions } from './options.js';
+import { createPool } from './pool.js';
 import {
   type CallTask,
   deserializeError,
@@ -20,6 +21,7 @@ import {
   PING,
   type WorkerData,
 } from './protocol.js';
+import type { Standby } from './standby.js';
 
 /**
  * What identifies one version of a module: its build's `hash`, `entry`, `exports` and
@@ -61,20 +63,6 @@ export interface GenerationSettings {
   readonly onCrash: (generation: Generation, error: HotError) => void;
 }
 
-/**
- * The worker entry, bundled as CommonJS by the build (protocol included). piscina loads a task
- * file with require() first; on Node 20.19+ require() of an ES module goes through a facade that
- * has aborted the whole process (an assertion in ModuleWrap::CreateRequiredModuleFacade, seen
- * under load in our suite). A CommonJS entry never takes that path.
- */
-const dispatchFile = new URL('../workers/dispatch.cjs', import.meta.url).href;
-
-/**
- * Piscina needs a non-zero idle timeout or workers above `minThreads` are ended as soon as
- * they go idle, and respawned under the next burst.
- */
-const IDLE_TIMEOUT_MS = 10_000;
-
 export class Generation {
   /** Completed once loaded: `functions`, and a CommonJS module's `exports`, are what the workers found. */
   #version: VersionInfo;
@@ -99,6 +87,8 @@ export class Generation {
   readonly #onCrash: GenerationSettings['onCrash'];
   /** The one drain of this generation; every caller of drain() shares it. */
   #draining: Promise<DrainResult> | undefined;
+  /** True when the pool was a standby pool handed this version, not booted for it. */
+  #fromStandby = false;
 
   private constructor(
     artifact: Artifact,
@@ -123,27 +113,24 @@ export class Generation {
    * Starts a pool on the artifact and resolves once every initial worker has imported the
    * bundle and the pool has answered a task. Rejects `ERR_HOT_LOAD` (the pool destroyed) when
    * a worker throws, exits or is still loading after `loadTimeout`; rejects `signal.reason`
-   * when `signal` aborts first.
+   * when `signal` aborts first. Runs on `standby`'s workers when it is ready, else on a fresh pool.
    */
-  static async start(artifact: Artifact, version: VersionInfo, settings: GenerationSettings, signal?: AbortSignal): Promise<Generation> {
+  static async start(
+    artifact: Artifact,
+    version: VersionInfo,
+    settings: GenerationSettings,
+    signal?: AbortSignal,
+    standby?: Standby,
+  ): Promise<Generation> {
     const source = await bundleSource(artifact);
     // The load timeout counts from here: piscina starts minThreads workers synchronously in its
     // constructor, and that time is part of loading (a huge count must not escape the limit).
     const loadStarted = performance.now();
-    const pool = new Piscina({
-      filename: dispatchFile,
-      workerData: { bundle: artifact.url, source, commonjs: artifact.commonjs } satisfies WorkerData,
-      minThreads: settings.minThreads,
-      maxThreads: settings.maxThreads,
-      idleTimeout: IDLE_TIMEOUT_MS,
-      maxQueue: Number.POSITIVE_INFINITY,
-      concurrentTasksPerWorker: 1,
-      // An idle worker parked in Atomics.wait has a frozen event loop: timers a task left
-      // behind would fire inside the next, unrelated task (../shared/NOTES.md).
-      atomics: 'disabled',
-      ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
-    });
+    const workerData: WorkerData = { bundle: artifact.url, source, commonjs: artifact.commonjs };
+    const claimed = standby?.claim(workerData);
+    const pool = claimed ?? createPool(settings, workerData);
     const generation = new Generation(artifact, version, pool, settings.callTimeout, settings.onCrash);
+    generation.#fromStandby = claimed !== undefined;
     // Always listen: piscina emits 'error' for a worker that dies while idle, and an unheard
     // 'error' would crash the host process. Deaths by exception or exit are reported by the
     // worker itself (an ExitReport); only running out of memory runs no JavaScript to say so.
@@ -184,6 +171,11 @@ export class Generation {
   /** What this generation runs: complete once it has loaded. */
   get version(): VersionInfo {
     return this.#version;
+  }
+
+  /** True when this version runs on standby workers it was handed, rather than on threads booted for it. */
+  get fromStandby(): boolean {
+    return this.#fromStandby;
   }
 
   /** Exported generator functions (sync or async) the workers found: they stream. */
@@ -397,6 +389,8 @@ export class Generation {
         : undefined;
       pool.on('message', onMessage);
       pool.on('workerCreate', onWorkerCreate);
+      // A standby pool's workers were created before this listener.
+      for (const thread of pool.threads) onWorkerCreate({ id: thread.threadId });
       if (signal?.aborted) onAbort();
       else signal?.addEventListener('abort', onAbort, { once: true });
     });

@@ -35,7 +35,13 @@ import { phaseReporter } from './progress.js';
 import { isHook } from './protocol.js';
 import { type ResolvedRollbackOn, resolveCanary, resolveRollbackOn } from './rollout-options.js';
 import { type RolloutStatus, Router } from './routing.js';
+import { Standby } from './standby.js';
 import { failedStream, notAGenerator, WorkerStream } from './stream.js';
+
+/** How long an upgrade waits for a booting standby set before it boots a fresh pool instead. */
+const STANDBY_WAIT_MS = 3_000;
+/** How long after a start, shift or failed upgrade a new standby set begins to boot: past the busy moment (a replacement worker booting right after a start competed with it and missed short timeouts). */
+const STANDBY_DELAY_MS = 2_000;
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
 export interface UpgradeEvent extends DrainResult {
@@ -45,6 +51,8 @@ export interface UpgradeEvent extends DrainResult {
   readonly to: VersionInfo;
   /** Milliseconds from `upgrade()` (or `rollback()`) being called to the shift of traffic. */
   readonly switchMs: number;
+  /** True when the new version was handed to standby workers; false when threads were booted for it. */
+  readonly standby: boolean;
   /** Set when the ended version's `hotDispose()` threw or outlived `disposeTimeout` (`ERR_HOT_DISPOSE`). */
   readonly disposeError?: HotError;
 }
@@ -140,6 +148,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   readonly #api: HotApi<M>;
   /** The bundles this module still needs (history and every generation alive), leased against pruning. */
   readonly #lease: CacheLease;
+  /** Workers booted for the next upgrade; never a pool already handed a version. Undefined with `standby: false` or once closed. */
+  #standby: Standby | undefined;
+  /** Set while a refill waits for STANDBY_DELAY_MS; cleared when it boots or the module closes. */
+  #standbyTimer: NodeJS.Timeout | undefined;
   /** Which generation takes each new call while a canary or watch runs; plain otherwise. */
   readonly #router = new Router();
   /** The generation the last call was routed to (see routedVersion). */
@@ -183,6 +195,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     }
     module = new HotModule<M>(context, first);
     await module.#holdBundles();
+    module.#refillStandby();
     return module;
   }
 
@@ -222,16 +235,20 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return this.#closing.signal.aborted;
   }
 
-  /** Live figures: calls in flight per version alive, threads and queue of the current pool. */
   /** The canary or post-upgrade watch in progress, with its figures so far; undefined when none runs. */
   get rollout(): RolloutStatus | undefined {
     return this.#router.status;
   }
 
+  /**
+   * Live figures: calls in flight per version alive, threads and queue of the current pool,
+   * and the standby workers (booted for the next upgrade, not serving).
+   */
   get stats(): {
     current: Generation['stats'];
     inFlight: number;
     alive: { version: VersionInfo; inFlight: number; threadIds: number[] }[];
+    standby: { ready: boolean; threadIds: number[] };
     rollout: RolloutStatus | undefined;
   } {
     const alive = [...this.#alive].map((generation) => ({
@@ -243,6 +260,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       current: this.#current.stats,
       inFlight: alive.reduce((sum, g) => sum + g.inFlight, 0),
       alive,
+      standby: { ready: this.#standby?.ready ?? false, threadIds: this.#standby?.threadIds ?? [] },
       rollout: this.#router.status,
     };
   }
@@ -407,12 +425,18 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const first = !this.#closing.signal.aborted;
     this.#closing.abort(new HotError('ERR_HOT_CLOSED', `The module ${this.#entry} was closed during the upgrade`));
     // End what is alive now; an upgrade in progress stops before its shift and ends its own pool.
+    // Ends an upgrade's wait for standby threads, too.
+    clearTimeout(this.#standbyTimer);
+    this.#standbyTimer = undefined;
+    const standby = this.#standby?.destroy();
     this.#watching?.watch.end(false);
     await Promise.all([...this.#alive].map(end));
+    await standby;
     await this.#queue;
     await Promise.all([...this.#alive].map(end));
     this.#alive.clear();
     await this.#lease.release();
+    this.#standby = undefined;
     if (first) {
       this.#context.onClosed?.(this as HotModule<never>);
       this.emit('close');
@@ -437,6 +461,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (verdict.passed) return;
     await this.#retire(next);
     this.#alive.delete(next);
+    this.#refillStandby();
     throw new HotError(
       'ERR_HOT_CANARY',
       `Canary of version ${next.version.id} failed at ${at}: ${describeFailure(verdict.reason ?? 'errorRate', verdict.figures, limits)}. Every new call went back to version ${stable.version.id}, which keeps serving.`,
@@ -453,6 +478,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#current = next;
     this.#alive.add(next);
     const switchMs = performance.now() - started;
+    this.#refillStandby();
     const watch = this.#router.watch(previous, next, limits);
     const done = watch.verdict.then(async (verdict) => {
       if (verdict.rollback && !this.closed) {
@@ -469,6 +495,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
           from: next.version,
           to: previous.version,
           switchMs: performance.now() - shiftedAt,
+          // Back to the kept pool: no thread was booted or handed anything.
+          standby: false,
           ...drain,
           reason,
           figures: verdict.figures,
@@ -479,7 +507,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       this.#alive.delete(previous);
       this.#watching = undefined;
       await this.#pruneCache();
-      if (!this.closed) this.emit('upgrade', { from: previous.version, to: next.version, switchMs, ...drain });
+      if (!this.closed) this.emit('upgrade', { from: previous.version, to: next.version, switchMs, standby: next.fromStandby, ...drain });
     });
     this.#watching = { watch, done };
     return next.version;
@@ -597,12 +625,27 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   /** Starts a generation and proves it (load, answer, and `verify` when asked); the old one is untouched on failure. */
   async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean, onVerify?: () => void): Promise<Generation> {
     const signal = this.#closing.signal;
-    const next = await Generation.start(
-      artifact,
-      version,
-      generationSettings(this.#context, (event) => this.emit('crash', event)),
-      signal,
-    );
+    // An upgrade before the delayed refill fired boots the standby set now: no slower than a fresh pool.
+    if (this.#standbyTimer !== undefined) this.#bootStandby();
+    const standby = this.#standby;
+    // A standby set still booting has a head start on any fresh pool, and booting both at once
+    // would slow both: wait for it, within a bound, before falling back to a fresh pool.
+    if (standby !== undefined && !standby.ready) await standby.whenReady(Math.min(STANDBY_WAIT_MS, this.#context.options.loadTimeout));
+    this.#assertOpen('upgrade');
+    let next: Generation;
+    try {
+      next = await Generation.start(
+        artifact,
+        version,
+        generationSettings(this.#context, (event) => this.emit('crash', event)),
+        signal,
+        standby,
+      );
+    } catch (error) {
+      this.#standbyUsed(standby, true);
+      throw error;
+    }
+    this.#standbyUsed(standby, false);
     try {
       // State is carried before verify, so that verify sees the version as it will serve.
       await handOver(this.#current, next, this.#context.options.loadTimeout, signal);
@@ -613,9 +656,36 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       this.#assertOpen('upgrade');
     } catch (error) {
       await next.destroy('the upgrade failed');
+      this.#refillStandby();
       throw error;
     }
     return next;
+  }
+
+  /** Forgets a standby pool once handed to a version (its generation owns it now); refills at once when `refill`. */
+  #standbyUsed(standby: Standby | undefined, refill: boolean): void {
+    if (standby?.claimed && standby === this.#standby) this.#standby = undefined;
+    if (refill) this.#refillStandby();
+  }
+
+  /**
+   * Boots a new standby set, STANDBY_DELAY_MS from now, when standby is on, the module open,
+   * and none is booting, ready or scheduled. The delay keeps its boot off the busy moments
+   * right after a start or a shift (a replacement worker booting then would compete with it).
+   */
+  #refillStandby(): void {
+    if (!this.#context.options.standby || this.#closing.signal.aborted || this.#standby !== undefined) return;
+    if (this.#standbyTimer !== undefined) return;
+    this.#standbyTimer = setTimeout(() => this.#bootStandby(), STANDBY_DELAY_MS);
+    // A pending refill never keeps the process alive.
+    this.#standbyTimer.unref();
+  }
+
+  #bootStandby(): void {
+    clearTimeout(this.#standbyTimer);
+    this.#standbyTimer = undefined;
+    if (this.#closing.signal.aborted || this.#standby !== undefined) return;
+    this.#standby = new Standby(this.#context.options);
   }
 
   async #shift(
@@ -630,10 +700,12 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#alive.add(next);
     const switchMs = performance.now() - started;
     phase('drain', { version: next.version.id, inFlight: previous.inFlight });
+    // Off the critical path: the switch is done; the next upgrade finds these threads booted.
+    this.#refillStandby();
     const drain = await this.#retire(previous);
     this.#alive.delete(previous);
     await this.#pruneCache();
-    const event = { from: previous.version, to: next.version, switchMs, ...drain };
+    const event = { from: previous.version, to: next.version, switchMs, standby: next.fromStandby, ...drain };
     if (kind === 'upgrade') this.emit('upgrade', event);
     else this.emit('rollback', { ...event, reason: 'manual' });
     this.#assertOpen(kind === 'upgrade' ? 'upgrade' : 'roll back');

@@ -20,6 +20,8 @@ describe('callback channels close when the call settles', () => {
     const mod = await ws.hot<Callbacks>(ws.copy('callbacks.ts'), { threads: 2 });
     // Taken before any callback: a channel's port leaves the list a moment after it closes.
     await mod.api.version();
+    // Standby workers hold a port while they boot: count from the steady state.
+    await expect.poll(() => mod.stats.standby.ready, { timeout: 15_000 }).toBe(true);
     const baseline = { ports: ports(), resources: process.getActiveResourcesInfo().length, listeners: processListeners() };
     const moduleListeners = mod.eventNames().length;
     let invoked = 0;
@@ -46,6 +48,8 @@ describe('callback channels close when the call settles', () => {
     const mod = await ws.hot<Callbacks>(ws.copy('callbacks.ts'), { threads: 1, drainTimeout: 50 });
     mod.on('crash', () => undefined);
     await mod.api.version();
+    // Standby workers hold a port while they boot: count from the steady state.
+    await expect.poll(() => mod.stats.standby.ready, { timeout: 15_000 }).toBe(true);
     const baseline = ports();
     // piscina's own port of a worker counts too: compare once a replacement worker has answered.
     const closed = async () => {

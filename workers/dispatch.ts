@@ -7,7 +7,7 @@
  * leaves later tasks queued forever, see ../shared/NOTES.md). Load failures are reported
  * to the host instead, which never shifts traffic to such a pool.
  */
-import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { parentPort, threadId } from 'node:worker_threads';
 import { locateCloneFailure } from '../src/clone.js';
 import {
   type CallTask,
@@ -21,7 +21,6 @@ import {
   PING,
   serializeError,
   type Uncloneable,
-  type WorkerData,
 } from '../src/protocol.js';
 import { importBundle } from './bundle.js';
 import { reviveCallbacks } from './callbacks.js';
@@ -29,6 +28,7 @@ import { commonJsNamespace } from './commonjs.js';
 import { guardResponses } from './guard-response.js';
 import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
 import { isGeneratorFunction, pumpStream } from './stream.js';
+import { versionWorkerData } from './worker-data.js';
 
 guardResponses();
 
@@ -47,9 +47,11 @@ const exportNames: string[] = [];
 /** True once the import has settled, whether it loaded or failed. */
 let settled = false;
 
-const loading = importBundle(workerData as WorkerData)
-  .then(async (loaded: Record<string, unknown>) => {
-    const namespace = (workerData as WorkerData).commonjs === true ? commonJsNamespace(loaded) : loaded;
+// A standby worker waits in versionWorkerData() for the version it will run (./worker-data.ts).
+const loading = versionWorkerData()
+  .then(async (data) => {
+    const loaded = await importBundle(data);
+    const namespace = data.commonjs === true ? commonJsNamespace(loaded) : loaded;
     for (const [name, value] of Object.entries(namespace)) {
       if (takeHook(name, value)) continue;
       exportNames.push(name);

@@ -77,12 +77,12 @@ export const piscina = {
   },
 };
 
+/** piscina as a user would start it: its defaults (atomics: 'sync'), only the thread count set. */
 export const piscinaAtomics = {
   name: 'piscina-atomics',
-  label: 'piscina (default atomics: sync)',
+  label: 'piscina defaults (atomics: sync)',
   async open(threads) {
-    const { atomics: _atomics, ...options } = hotworkerPiscinaOptions(threads);
-    const pool = new Piscina({ filename: fixture('piscina-handler.js'), ...options });
+    const pool = new Piscina({ filename: fixture('piscina-handler.js'), minThreads: threads, maxThreads: threads });
     return { call: (x) => pool.run(x), fib: (n) => pool.run(n, { name: 'fib' }), close: () => pool.destroy() };
   },
 };

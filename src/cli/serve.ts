@@ -83,6 +83,13 @@ export const serveFlags: FlagTable = [
     help: 'upgrade when the module or any local file it imports changes',
   },
   {
+    flag: 'no-standby',
+    option: 'noStandby',
+    switch: true,
+    read: booleanValue,
+    help: 'boot threads at each upgrade instead of keeping standby threads ready\n(saves the memory of one idle set of threads; upgrades take longer)',
+  },
+  {
     flag: 'call-timeout',
     option: 'callTimeout',
     arg: '<ms>',
@@ -256,6 +263,7 @@ export const serve: Command = {
         (process.env.HOTWORKER_ADMIN_TOKEN ? adminTokenValue(process.env.HOTWORKER_ADMIN_TOKEN, 'HOTWORKER_ADMIN_TOKEN') : undefined),
       exposeStack: given.exposeStack === true,
       watch: given.watch === true,
+      standby: given.noStandby !== true,
       shutdownTimeout: given.shutdownTimeout as number | undefined,
       cacheDir: given.cacheDir as string | undefined,
       optionNames: flagNames,

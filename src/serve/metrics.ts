@@ -67,6 +67,14 @@ export class ServeMetrics {
       },
     });
     new Gauge({
+      name: 'hotworker_standby_threads',
+      help: 'Worker threads booted for the next upgrade, serving nothing',
+      registers,
+      collect() {
+        this.set(module.stats.standby.threadIds.length);
+      },
+    });
+    new Gauge({
       name: 'hotworker_in_flight_calls',
       help: 'Calls accepted and not yet settled, by version',
       labelNames: ['version'],

@@ -27,6 +27,11 @@ export interface ServeOptions {
    */
   threads?: number;
   /**
+   * Keep standby workers booted for the next upgrade (the library's `standby` option).
+   * @default true
+   */
+  standby?: boolean;
+  /**
    * Milliseconds a call may run before its worker is replaced and the request answered 504;
    * `0` or `Infinity` for no limit. (The library's own default stays `Infinity`.)
    * @default 30_000

@@ -116,6 +116,7 @@ export class HotServer implements RouterContext {
     });
     const module = await hot(options.entry, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.standby === undefined ? {} : { standby: options.standby }),
       callTimeout: callTimeoutOf(options),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
       ...(options.loadTimeout === undefined ? {} : { loadTimeout: options.loadTimeout }),
@@ -210,6 +211,7 @@ export class HotServer implements RouterContext {
       version: versionJson(module.version),
       history: module.history.map(versionJson),
       threads: stats.current.threads,
+      standbyThreads: stats.standby.threadIds.length,
       queued: stats.current.queued,
       utilization: stats.current.utilization,
       inFlight: stats.inFlight,
@@ -389,6 +391,7 @@ export class HotServer implements RouterContext {
       to: versionLabel(event.to),
       switchMs: event.switchMs,
       drainMs: event.drainMs,
+      standby: event.standby,
       drained: event.drained,
       killed: event.killed,
     });

@@ -21,6 +21,8 @@ export interface ServeStatus {
   readonly history: VersionJson[];
   /** Worker threads of the current version. */
   readonly threads: number;
+  /** Worker threads booted for the next upgrade, serving nothing (0 with `--no-standby`). */
+  readonly standbyThreads: number;
   /** Calls waiting for a thread of the current version. */
   readonly queued: number;
   /** Share of time the current version's threads were busy (0–1). */

@@ -1,0 +1,45 @@
+/**
+ * How hotworker configures a piscina pool: one place, shared by a fresh generation's pool and
+ * a standby pool, so a standby pool is exactly the pool a fresh start would have made.
+ */
+import type { ResourceLimits } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { StandbyWorkerData } from './handoff.js';
+import type { WorkerData } from './protocol.js';
+
+/** The settings a pool is made from. */
+export interface PoolSettings {
+  readonly minThreads: number;
+  readonly maxThreads: number;
+  readonly resourceLimits: ResourceLimits | undefined;
+}
+
+/**
+ * The worker entry, bundled as CommonJS by the build (protocol included). piscina loads a task
+ * file with require() first; on Node 20.19+ require() of an ES module goes through a facade that
+ * has aborted the whole process (an assertion in ModuleWrap::CreateRequiredModuleFacade, seen
+ * under load in our suite). A CommonJS entry never takes that path.
+ */
+const dispatchFile = new URL('../workers/dispatch.cjs', import.meta.url).href;
+
+/**
+ * Piscina needs a non-zero idle timeout or workers above `minThreads` are ended as soon as
+ * they go idle, and respawned under the next burst.
+ */
+const IDLE_TIMEOUT_MS = 10_000;
+
+export function createPool(settings: PoolSettings, workerData: WorkerData | StandbyWorkerData): Piscina {
+  return new Piscina({
+    filename: dispatchFile,
+    workerData,
+    minThreads: settings.minThreads,
+    maxThreads: settings.maxThreads,
+    idleTimeout: IDLE_TIMEOUT_MS,
+    maxQueue: Number.POSITIVE_INFINITY,
+    concurrentTasksPerWorker: 1,
+    // An idle worker parked in Atomics.wait has a frozen event loop: timers a task left
+    // behind would fire inside the next, unrelated task (../shared/NOTES.md).
+    atomics: 'disabled',
+    ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
+  });
+}
