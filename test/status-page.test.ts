@@ -35,6 +35,9 @@ describe.skipIf(skipWithoutBrowser())('status page in a browser', () => {
     await page.locator('#serving-version', { hasText: /^v1$/ }).waitFor({ timeout: SHOWS_WITHIN_MS });
     await expect(page.locator('#serving-exports').textContent()).resolves.toContain('mark');
     await expect(page.locator('#connection').textContent()).resolves.toBe('live');
+    // Standby threads (booted for the next upgrade) are shown apart from serving ones.
+    await page.locator('#standby', { hasText: /^1$/ }).waitFor({ timeout: SHOWS_WITHIN_MS });
+    await expect(page.locator('#threads').textContent()).resolves.toBe('1');
     // A marker that a reload would wipe out.
     await page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
 

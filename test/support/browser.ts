@@ -3,27 +3,28 @@
  * browser (Debian package `chromium`): nothing is downloaded.
  *
  * Without a browser the tests are skipped with a line saying how to install one; with
- * `HOTWORKER_REQUIRE_SERVICES=1` (set by .ci/run) a missing browser fails the run instead.
+ * `HOTWORKER_REQUIRE_SERVICES=1` (set by .ci/run) a missing browser fails the run instead
+ * (the same rule as redis-server's, in services.ts).
  */
-import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { service } from './services.js';
 
-const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+/** Chromium, or why it is missing (see services.ts); CHROMIUM_PATH names another executable. */
+export const browserService = service({
+  name: 'headless Chromium',
+  program: ['chromium', 'chromium-browser', 'google-chrome'],
+  paths: process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : [],
+  install: 'apt-get install -y chromium',
+});
 
 /** The browser executable, or undefined when none is installed. */
-export const chromiumPath = CANDIDATES.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
+export const chromiumPath = browserService.path;
 
-const INSTALL_HINT =
-  'headless Chromium is not installed: `apt-get install -y chromium` (or set CHROMIUM_PATH) to run the status-page tests';
-
-/** True when the browser tests must be skipped; prints why once. Throws when CI requires them. */
+/** True when the browser tests must be skipped (says why once); throws when CI requires them. */
 export function skipWithoutBrowser(): boolean {
-  if (chromiumPath !== undefined) return false;
-  if (process.env.HOTWORKER_REQUIRE_SERVICES === '1') {
-    throw new Error(`HOTWORKER_REQUIRE_SERVICES=1 but ${INSTALL_HINT}`);
-  }
-  process.stderr.write(`skipping: ${INSTALL_HINT}\n`);
+  if (browserService.available) return false;
+  browserService.missing();
   return true;
 }
 

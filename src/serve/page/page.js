@@ -152,7 +152,7 @@ function render() {
   $('serving-exports').textContent = version.exports.join(', ') || 'none';
 
   $('threads').textContent = String(status.threads);
-  $('standby').textContent = status.standby === undefined ? 'off' : String(status.standby?.threads ?? status.standby);
+  $('standby').textContent = String(status.standbyThreads ?? 0);
   $('in-flight').textContent = String(status.inFlight);
   $('queued').textContent = String(status.queued);
   const draining = status.alive.filter((alive) => alive.version !== version.label);
