@@ -4,7 +4,7 @@
  * one live, as it happens.
  */
 import { EventEmitter } from 'node:events';
-import type { CanaryEvent, CrashEvent, FailReason, RollbackEvent, RolloutFigures, UpgradeEvent } from '../index.js';
+import type { CanaryEvent, CrashEvent, RollbackEvent, UpgradeEvent } from '../index.js';
 import type { FailureSummary } from './failure.js';
 import { versionLabel } from './versions.js';
 
@@ -32,20 +32,12 @@ export type ActivityEntry =
       /** The version that kept serving. */
       readonly serving: string;
     } & FailureSummary)
-  | {
+  | ({
       readonly kind: 'canary';
       readonly at: string;
       readonly from: string;
       readonly to: string;
-      /** 1-based step, of `steps`. */
-      readonly step: number;
-      readonly steps: readonly number[];
-      /** Percentage of new calls the new version took at this step. */
-      readonly share: number;
-      readonly passed: boolean;
-      readonly reason?: FailReason;
-      readonly figures: RolloutFigures;
-    }
+    } & Omit<CanaryEvent, 'from' | 'to'>)
   | {
       readonly kind: 'crash';
       readonly at: string;
@@ -84,19 +76,8 @@ export class Activity extends EventEmitter<{ entry: [entry: ActivityEntry] }> {
   }
 
   canary(event: CanaryEvent): void {
-    const { step, steps, share, passed, reason, figures } = event;
-    this.#add({
-      kind: 'canary',
-      at: new Date().toISOString(),
-      from: versionLabel(event.from),
-      to: versionLabel(event.to),
-      step,
-      steps,
-      share,
-      passed,
-      ...(reason === undefined ? {} : { reason }),
-      figures,
-    });
+    const { from, to, ...step } = event;
+    this.#add({ kind: 'canary', at: new Date().toISOString(), from: versionLabel(from), to: versionLabel(to), ...step });
   }
 
   failure(kind: 'upgrade' | 'rollback', trigger: string, serving: string, summary: FailureSummary): void {
