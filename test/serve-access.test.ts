@@ -1,22 +1,13 @@
 // Cross-site and DNS-rebinding requests: a foreign Host, a foreign Origin, a text/plain admin
 // body are refused; --allow-host and --cors open exactly what they name.
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../dist/src/serve/log.js';
-import { HotServer, type ServeOptions } from '../dist/src/serve/server.js';
-import { rawRequest } from './support/serve.js';
+import type { ServeOptions } from '../dist/src/serve/server.js';
+import { rawRequest, serveFunctionsInProcess } from './support/serve.js';
 import { workspace } from './support/workspace.js';
 
 async function serve(options: Partial<ServeOptions> = {}) {
   const ws = workspace();
-  const server = await HotServer.start({
-    entry: ws.copy('serve-functions.ts', 'functions.ts'),
-    port: 0,
-    threads: 1,
-    cacheDir: ws.cacheDir,
-    logger: silentLogger,
-    ...options,
-  });
-  ws.defer(() => server.close());
+  const server = await serveFunctionsInProcess(ws, options);
   const own = new URL(server.url).host;
   return { server, own };
 }

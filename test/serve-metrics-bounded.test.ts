@@ -1,8 +1,6 @@
 // /metrics stays bounded over many upgrades: a version's series go when it leaves history.
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../dist/src/serve/log.js';
-import { HotServer } from '../dist/src/serve/server.js';
-import { call } from './support/serve.js';
+import { call, serveFunctionsInProcess } from './support/serve.js';
 import { workspace } from './support/workspace.js';
 
 /** The `version` label values of the per-call series in a /metrics text. */
@@ -18,14 +16,7 @@ function callVersions(text: string): Set<string> {
 describe('serve: metrics over many upgrades', () => {
   it('keeps the call series of the versions in history only', async () => {
     const ws = workspace();
-    const server = await HotServer.start({
-      entry: ws.copy('serve-functions.ts', 'functions.ts'),
-      port: 0,
-      threads: 1,
-      cacheDir: ws.cacheDir,
-      logger: silentLogger,
-    });
-    ws.defer(() => server.close());
+    const server = await serveFunctionsInProcess(ws);
     const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
     const cycle = async () => {
       await server.upgrade('test', { restart: true });

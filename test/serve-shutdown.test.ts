@@ -1,8 +1,6 @@
 // SIGTERM and SIGINT: stop accepting, finish what is open, close the pools, exit 0.
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../dist/src/serve/log.js';
-import { HotServer } from '../dist/src/serve/server.js';
-import { call, eventually, startServe } from './support/serve.js';
+import { call, eventually, serveFunctionsInProcess, startServe } from './support/serve.js';
 import { workspace } from './support/workspace.js';
 
 async function inFlight(url: string): Promise<number> {
@@ -35,14 +33,7 @@ describe('serve: graceful shutdown', () => {
     // A request can only meet a closing server in a race (open connections are told to close
     // and idle ones are ended), so the 503 is checked in-process, with the module closed first.
     const ws = workspace();
-    const server = await HotServer.start({
-      entry: ws.copy('serve-functions.ts', 'functions.ts'),
-      port: 0,
-      threads: 1,
-      cacheDir: ws.cacheDir,
-      logger: silentLogger,
-    });
-    ws.defer(() => server.close());
+    const server = await serveFunctionsInProcess(ws);
     expect((await call(server.url, 'add', [1, 2])).status).toBe(200);
     await server.module.close();
     const answer = await call(server.url, 'add', [1, 2]);

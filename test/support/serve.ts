@@ -6,6 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { silentLogger } from '../../dist/src/serve/log.js';
+import { HotServer, type ServeOptions } from '../../dist/src/serve/server.js';
+import type { Workspace } from './workspace.js';
 
 /** The built bin. Tests run against dist/ (npm test builds first). */
 export const cliPath = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
@@ -173,4 +176,21 @@ export function rawRequest(
     request.on('error', reject);
     request.end(options.body);
   });
+}
+
+/**
+ * Starts `HotServer` in this process on the `serve-functions` fixture (one thread, silent log,
+ * cache in the workspace), closed after the test. For checks that need the server object itself.
+ */
+export async function serveFunctionsInProcess(ws: Workspace, options: Partial<ServeOptions> = {}): Promise<HotServer> {
+  const server = await HotServer.start({
+    entry: ws.copy('serve-functions.ts', 'functions.ts'),
+    port: 0,
+    threads: 1,
+    cacheDir: ws.cacheDir,
+    logger: silentLogger,
+    ...options,
+  });
+  ws.defer(() => server.close());
+  return server;
 }
