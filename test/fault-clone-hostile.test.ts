@@ -61,10 +61,12 @@ describe('hostile values: the right error, and the worker lives', () => {
     expect(error).toMatchObject({ code: 'ERR_HOT_CLONE', path: 'args[0].x', cause: { message: 'arg getter boom' } });
   });
 
-  it('a Proxy argument and an argument nested 10,000 deep: ERR_HOT_CLONE', async () => {
+  it('a Proxy argument and an argument nested 100,000 deep: ERR_HOT_CLONE', async () => {
     expect(await failure(mod.api.echo(new Proxy({}, {})))).toMatchObject({ code: 'ERR_HOT_CLONE', path: 'args[0]' });
+    // Deep enough to overflow the clone's stack in any thread: 10,000 levels still clone with
+    // a worker thread's 4 MB stack (vitest's `threads` pool, which Stryker uses).
     let deep: unknown = 1;
-    for (let i = 0; i < 10_000; i++) deep = [deep];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(await failure(mod.api.echo(deep))).toMatchObject({
       code: 'ERR_HOT_CLONE',
       message: expect.stringContaining('nested too deep'),
