@@ -21,6 +21,15 @@ export default defineConfig({
       'test/serve-http.test.ts',
       'test/serve-errors.test.ts',
       'test/serve-worker-death.test.ts',
+      // The rest of the worker entry: CommonJS modules, hooks, callbacks, streams, results
+      // that cannot be cloned, a replacement worker that cannot load.
+      'test/commonjs-modules.test.ts',
+      'test/hooks-lifecycle.test.ts',
+      'test/hooks-state.test.ts',
+      'test/callbacks.test.ts',
+      'test/streams.test.ts',
+      'test/fault-clone-hostile.test.ts',
+      'test/fault-replacement-load.test.ts',
     ],
     setupFiles: ['mutation/active-mutant.ts', 'mutation/no-coverage.ts'],
     reporters: ['default'],
