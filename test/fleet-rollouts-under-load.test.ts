@@ -18,9 +18,9 @@ const BATCH = 250;
 /** The producer adds a batch only while at most this many jobs wait. */
 const BACKLOG = 1_000;
 /** Rollout r starts once STARTS[r] jobs are added and the one before it has exited. */
-const STARTS = [500, 6_500, 12_500];
+const STARTS = [500, 5_000, 9_500];
 /** Jobs added only after the last rollout exited. */
-const AFTER = 1_000;
+const AFTER = 2_000;
 
 interface RolloutRun {
   readonly cli: CliProcess;
