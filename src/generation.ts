@@ -270,6 +270,21 @@ export class Generation {
     });
   }
 
+  /**
+   * Counts work that spans several tasks (a `map()`) as one call in flight until `release()`
+   * is called: the drain waits for it, so every task it sends later still finds the pool.
+   * `release()` is idempotent.
+   */
+  hold(): () => void {
+    this.#inFlight++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#settled(undefined);
+    };
+  }
+
   /** Counts a call out; wakes a waiting drain at zero. Bound once: the call path allocates no closure for it. */
   readonly #settled = <T>(value: T): T => {
     if (--this.#inFlight === 0) this.#onIdle?.();
@@ -428,11 +443,14 @@ export class Generation {
   }
 }
 
-/** The per-call channels a task may carry (callbacks, a stream); their ports are transferred with it. */
-export type TaskChannels = Pick<CallTask, 'callbacks' | 'stream'>;
+/**
+ * What a task may carry besides its arguments: per-call channels (callbacks, a stream), whose
+ * ports are transferred with it, or the chunk of a `map()`.
+ */
+export type TaskChannels = Pick<CallTask, 'callbacks' | 'stream' | 'map'>;
 
 function channelTransfers(transfer: TransferListItem[] | undefined, channels: TaskChannels | undefined): TransferListItem[] | undefined {
-  if (channels === undefined) return transfer;
+  if (channels === undefined || (channels.callbacks === undefined && channels.stream === undefined)) return transfer;
   const ports: TransferListItem[] = transfer === undefined ? [] : [...transfer];
   if (channels.callbacks !== undefined) ports.push(channels.callbacks.port);
   if (channels.stream !== undefined) ports.push(channels.stream);

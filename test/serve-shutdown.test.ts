@@ -1,4 +1,8 @@
 // SIGTERM and SIGINT: stop accepting, finish what is open, close the pools, exit 0.
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { call, eventually, serveFunctionsInProcess, startServe } from './support/serve.js';
 import { workspace } from './support/workspace.js';
@@ -39,6 +43,51 @@ describe('serve: graceful shutdown', () => {
     const answer = await call(server.url, 'add', [1, 2]);
     expect(answer.status).toBe(503);
     expect(answer.body).toMatchObject({ error: { code: 'ERR_HOT_CLOSED' } });
+  });
+
+  it('answers 503 ERR_SERVE_CLOSING to a request that arrives on an open connection while closing', async () => {
+    // A kept-alive connection busy with a streamed answer (headers already sent) stays open
+    // through the shutdown; a request pipelined on it after close() began must be refused.
+    const ws = workspace();
+    const server = await serveFunctionsInProcess(ws, { entry: ws.copy('serve-streams.ts', 'streams.ts') });
+    const endFile = join(ws.dir, 'end-stream');
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    ws.defer(() => socket.destroy());
+    let received = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      received += chunk;
+    });
+    const ended = once(socket, 'end');
+    const request = (fn: string, args: unknown[]) => {
+      const body = JSON.stringify(args);
+      return `POST /call/${fn} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    };
+    socket.write(request('until', [endFile, 5]));
+    // Its headers and a first value are out: the connection is busy, not idle.
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (!/\r\n\r\n[0-9a-f]+\r\n\{/.test(received)) return;
+        socket.off('data', check);
+        resolve();
+      };
+      socket.on('data', check);
+    });
+
+    const closed = server.close();
+    socket.write(request('plain', []));
+    writeFileSync(endFile, '');
+    await ended;
+    expect(await closed).toEqual({ forced: false });
+
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
+    const refusal = answers[1] as string;
+    expect(refusal).toMatch(/^HTTP\/1\.1 503 /);
+    expect(refusal.toLowerCase()).toContain('connection: close');
+    const body = JSON.parse(refusal.slice(refusal.indexOf('\r\n\r\n') + 4));
+    expect(body).toEqual({ error: { name: 'ServiceUnavailable', message: 'The server is shutting down', code: 'ERR_SERVE_CLOSING' } });
   });
 
   it('exits 0 on SIGINT too', async () => {

@@ -8,25 +8,24 @@
  * to the host instead, which never shifts traffic to such a pool.
  */
 import { parentPort, threadId } from 'node:worker_threads';
-import { locateCloneFailure } from '../src/clone.js';
 import {
   type CallTask,
   EXIT_REPORT,
   type ExitReport,
   FAULT,
   type Fault,
-  findUncloneable,
   LOAD_REPORT,
   type LoadReport,
   PING,
   serializeError,
-  type Uncloneable,
 } from '../src/protocol.js';
 import { importBundle } from './bundle.js';
 import { reviveCallbacks } from './callbacks.js';
 import { commonJsNamespace } from './commonjs.js';
 import { guardResponses } from './guard-response.js';
 import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
+import { runChunk } from './map.js';
+import { checkResult, rethrowUserFault, userFault } from './outcome.js';
 import { isGeneratorFunction, pumpStream } from './stream.js';
 import { versionWorkerData } from './worker-data.js';
 
@@ -107,6 +106,11 @@ export default function dispatch(task: CallTask): unknown {
   }
   if (task.fn === PING) return threadId;
   if (isHookTask(task)) return runHookTask(task);
+  if (task.map !== undefined) {
+    const fn = functions.get(task.fn);
+    if (fn === undefined) throw missing(task.fn);
+    return runChunk(fn, task.args, task.map);
+  }
   if (task.callbacks !== undefined || task.stream !== undefined) return dispatchWithChannels(task);
   const fn = functions.get(task.fn);
   if (fn === undefined) throw missing(task.fn);
@@ -147,36 +151,4 @@ function dispatchWithChannels(task: CallTask): unknown {
   }
   if (callbacks === undefined) return running;
   return Promise.resolve(running).finally(callbacks.close);
-}
-
-function checkResult(result: unknown): unknown {
-  // Primitives, the common case, are always cloneable: skip the walk.
-  if (typeof result !== 'object' || result === null) {
-    if (typeof result !== 'function' && typeof result !== 'symbol') return result;
-  }
-  let found: Uncloneable | undefined;
-  try {
-    found = findUncloneable(result, 'result');
-  } catch {
-    // A getter of the result threw while walking it: find which, without throwing.
-    found = locateCloneFailure(result, 'result');
-  }
-  // An uncloneable result would make piscina's postMessage throw inside the worker, killing it;
-  // report precisely instead.
-  if (found !== undefined)
-    throw {
-      [FAULT]: 'clone',
-      path: found.path,
-      what: found.what,
-      ...('cause' in found ? { cause: serializeError(found.cause) } : {}),
-    } satisfies Fault;
-  return result;
-}
-
-function userFault(error: unknown): Fault {
-  return { [FAULT]: 'user', error: serializeError(error) };
-}
-
-function rethrowUserFault(error: unknown): never {
-  throw userFault(error);
 }

@@ -141,7 +141,7 @@ function parseArguments(body: Buffer): unknown[] | Error {
   return Array.isArray(value) ? value : [value];
 }
 
-function sendNoExport(response: ServerResponse, fn: string, module: HotModule): void {
+export function sendNoExport(response: ServerResponse, fn: string, module: HotModule): void {
   const { version } = module;
   sendError(
     response,
@@ -155,7 +155,7 @@ function sendNoExport(response: ServerResponse, fn: string, module: HotModule): 
   );
 }
 
-function sendCallError(
+export function sendCallError(
   context: CallContext,
   request: IncomingMessage,
   response: ServerResponse,
@@ -183,7 +183,7 @@ function sendCallError(
 }
 
 /** A call's error as the answer shows it: name, message, code, and the stack when exposed. */
-function errorDetails(context: CallContext, request: IncomingMessage, error: unknown): ErrorBody['error'] {
+export function errorDetails(context: CallContext, request: IncomingMessage, error: unknown): ErrorBody['error'] {
   const thrown = error instanceof Error ? error : new Error(`Non-error value thrown: ${String(error)}`);
   const code = (thrown as { code?: unknown }).code;
   // Paths tell an anonymous caller how the machine is laid out; only the operator sees them.
