@@ -19,6 +19,7 @@ import {
   LOAD_REPORT,
   type LoadReport,
   PING,
+  type PlainCall,
   type WorkerData,
 } from './protocol.js';
 import type { Standby } from './standby.js';
@@ -252,7 +253,7 @@ export class Generation {
     channels: TaskChannels | undefined,
   ): Promise<unknown> {
     this.#inFlight++;
-    const task: CallTask = channels === undefined ? { fn, args } : { fn, args, ...channels };
+    const task: PlainCall | CallTask = channels === undefined ? [fn, ...args] : { fn, args, ...channels };
     const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
     return running.then(this.#settled, (error: unknown) => {
       this.#settled(undefined);

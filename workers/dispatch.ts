@@ -17,6 +17,7 @@ import {
   LOAD_REPORT,
   type LoadReport,
   PING,
+  type PlainCall,
   serializeError,
 } from '../src/protocol.js';
 import { importBundle } from './bundle.js';
@@ -99,11 +100,12 @@ process.on('exit', (code) => {
 });
 
 /** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
-export default function dispatch(task: CallTask): unknown {
+export default function dispatch(task: PlainCall | CallTask): unknown {
   if (!settled) {
     // Only a task that races the import lands here; it waits for the import, once.
     return loading.then(() => dispatch(task));
   }
+  if (isPlainCall(task)) return callPlain(task);
   if (task.fn === PING) return threadId;
   if (isHookTask(task)) return runHookTask(task);
   if (task.map !== undefined) {
@@ -117,6 +119,27 @@ export default function dispatch(task: CallTask): unknown {
   return call(fn, task.args);
 }
 
+function isPlainCall(task: PlainCall | CallTask): task is PlainCall {
+  return Array.isArray(task);
+}
+
+/** The common call, `[fn, ...args]`: the arguments are read from the task without copying them for one or two. */
+function callPlain(task: PlainCall): unknown {
+  const name = task[0];
+  const fn = functions.get(name);
+  if (fn === undefined) throw missing(name);
+  let result: unknown;
+  try {
+    if (task.length === 2) result = fn(task[1]);
+    else if (task.length === 1) result = fn();
+    else if (task.length === 3) result = fn(task[1], task[2]);
+    else result = fn(...task.slice(1));
+  } catch (error) {
+    throw userFault(error);
+  }
+  return settleResult(result);
+}
+
 function call(fn: Exported, args: readonly unknown[]): unknown {
   let result: unknown;
   try {
@@ -124,6 +147,11 @@ function call(fn: Exported, args: readonly unknown[]): unknown {
   } catch (error) {
     throw userFault(error);
   }
+  return settleResult(result);
+}
+
+/** A result, or a promise of one, proven cloneable; a rejection becomes a user fault. */
+function settleResult(result: unknown): unknown {
   if (result instanceof Promise) return result.then(checkResult, rethrowUserFault);
   return checkResult(result);
 }
