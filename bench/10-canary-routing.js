@@ -6,6 +6,9 @@
  * call routed to the new version and timed for the step's analysis); one at 50% (calls spread
  * over both versions' pools). Each canary waits for more calls than the run makes, so it stays
  * in its first step throughout. The figure is the per-call latency ratio to the plain module.
+ * A fourth module was restarted (`upgrade({ restart: true })`, no canary): its new version runs
+ * on a pool handed over like the canary's, with no routing, so it tells the cost of that pool
+ * apart from the cost of routing and observing calls.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +32,7 @@ export default defineScenario(import.meta.url, {
       { name: 'plain', label: 'plain call', share: undefined },
       { name: 'canary-100', label: 'canary step at 100%', share: 100 },
       { name: 'canary-50', label: 'canary step at 50%', share: 50 },
+      { name: 'restarted', label: 'restarted, no canary', share: undefined, restart: true },
     ];
     const totals = new Map(contenders.map((c) => [c.name, []]));
     const callerCpu = new Map(contenders.map((c) => [c.name, []]));
@@ -72,7 +76,10 @@ export default defineScenario(import.meta.url, {
           title: `per call, median (min–max) of ${params.runs} runs × ${calls.toLocaleString('en-US')} calls, 1 thread per version`,
           columns: ['calls', 'latency', '× plain', 'caller-thread CPU', 'caller CPU × plain'],
           rows,
-          notes: ['at 50% the calls alternate between two pools, so part of that figure is the pools, not the routing'],
+          notes: [
+            'at 50% the calls alternate between two pools, so part of that figure is the pools, not the routing',
+            'restarted: a new version on a handed-over pool like the canary’s, but no routing: the canary’s figure minus this one is what routing costs',
+          ],
         },
       ],
       targets: [
@@ -92,6 +99,7 @@ export default defineScenario(import.meta.url, {
 
 async function openOne(contender, dir) {
   const module = await hot(work, { threads: 1, cacheDir: join(dir, '.hotworker') });
+  if (contender.restart) await module.upgrade({ restart: true });
   if (contender.share === undefined) return { module };
   const canary = module.upgrade({
     restart: true,

@@ -76,6 +76,9 @@ type CallerArg<T> = T extends AnyFunction
         : { [P in keyof T]: NonNullable<T[P]> extends AnyFunction ? CallerCallback<T[P]> : T[P] }
       : T;
 
+/** The first parameter of export `K` of `M`: what `map()` passes it, one input per call. */
+export type ArgOf<M, K extends keyof M> = M[K] extends (...args: infer A) => unknown ? A[0] : never;
+
 /** What a call of export `K` of `M` resolves with: its return value, awaited. */
 export type ResultOf<M, K extends keyof M> = M[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
 

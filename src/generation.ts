@@ -19,6 +19,7 @@ import {
   LOAD_REPORT,
   type LoadReport,
   PING,
+  type PlainCall,
   type WorkerData,
 } from './protocol.js';
 import type { Standby } from './standby.js';
@@ -252,7 +253,7 @@ export class Generation {
     channels: TaskChannels | undefined,
   ): Promise<unknown> {
     this.#inFlight++;
-    const task: CallTask = channels === undefined ? { fn, args } : { fn, args, ...channels };
+    const task: PlainCall | CallTask = channels === undefined ? [fn, ...args] : { fn, args, ...channels };
     const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
     return running.then(this.#settled, (error: unknown) => {
       this.#settled(undefined);
@@ -268,6 +269,21 @@ export class Generation {
         transferred: options?.transferList !== undefined,
       });
     });
+  }
+
+  /**
+   * Counts work that spans several tasks (a `map()`) as one call in flight until `release()`
+   * is called: the drain waits for it, so every task it sends later still finds the pool.
+   * `release()` is idempotent.
+   */
+  hold(): () => void {
+    this.#inFlight++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.#settled(undefined);
+    };
   }
 
   /** Counts a call out; wakes a waiting drain at zero. Bound once: the call path allocates no closure for it. */
@@ -428,11 +444,14 @@ export class Generation {
   }
 }
 
-/** The per-call channels a task may carry (callbacks, a stream); their ports are transferred with it. */
-export type TaskChannels = Pick<CallTask, 'callbacks' | 'stream'>;
+/**
+ * What a task may carry besides its arguments: per-call channels (callbacks, a stream), whose
+ * ports are transferred with it, or the chunk of a `map()`.
+ */
+export type TaskChannels = Pick<CallTask, 'callbacks' | 'stream' | 'map'>;
 
 function channelTransfers(transfer: TransferListItem[] | undefined, channels: TaskChannels | undefined): TransferListItem[] | undefined {
-  if (channels === undefined) return transfer;
+  if (channels === undefined || (channels.callbacks === undefined && channels.stream === undefined)) return transfer;
   const ports: TransferListItem[] = transfer === undefined ? [] : [...transfer];
   if (channels.callbacks !== undefined) ports.push(channels.callbacks.port);
   if (channels.stream !== undefined) ports.push(channels.stream);

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
+  type ArgOf,
   type ArgsOf,
   createApi,
   type FunctionName,
@@ -20,9 +21,10 @@ import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { describeFailure, type FailReason, type RolloutFigures, type Watch } from './canary.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
-import { callError } from './faults.js';
+import { callError, generatorCalled } from './faults.js';
 import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
 import { dispose, handOver } from './hooks.js';
+import { type MapInputs, type MapOptions, runMap, validateMap } from './map.js';
 import {
   type CallOptions,
   type ResolvedModuleOptions,
@@ -283,6 +285,54 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       return Promise.reject(error);
     }
     return this.#run(name, args, options) as Promise<ResultOf<M, K>>;
+  }
+
+  /**
+   * Calls `name(input)` for every input and resolves with the results in input order. Inputs
+   * travel to the workers in chunks (see {@link MapOptions.chunkSize}) and every worker takes
+   * chunks, so many small inputs cost about what one call per chunk costs. The whole map runs
+   * on the version current when it starts (pinned, like a call) and counts as one call in
+   * flight there: an upgrade's drain waits for it.
+   *
+   * Rejects with the first input's own error, or `ERR_HOT_CLONE` naming `inputs[i]` (an input
+   * that cannot be sent) or `results[i]` (a result that cannot come back); with
+   * `settle: true`, resolves with one `PromiseSettledResult` per input instead. An async
+   * iterable is read as chunks are sent, at most a few chunks per thread ahead of the workers.
+   * @example const squares = await math.map('square', [1, 2, 3]) // [1, 4, 9]
+   */
+  map<K extends FunctionName<M>>(
+    name: K,
+    inputs: MapInputs<ArgOf<M, K>>,
+    options?: MapOptions & { settle?: false },
+  ): Promise<ResultOf<M, K>[]>;
+  map<K extends FunctionName<M>>(
+    name: K,
+    inputs: MapInputs<ArgOf<M, K>>,
+    options: MapOptions & { settle: true },
+  ): Promise<PromiseSettledResult<ResultOf<M, K>>[]>;
+  map<K extends FunctionName<M>>(
+    name: K,
+    inputs: MapInputs<ArgOf<M, K>>,
+    options?: MapOptions,
+  ): Promise<ResultOf<M, K>[] | PromiseSettledResult<ResultOf<M, K>>[]>;
+  map(name: string, inputs: MapInputs<unknown>, options: MapOptions = {}): Promise<unknown[]> {
+    try {
+      validateMap(String(name), inputs, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#closing.signal.aborted) {
+      return Promise.reject(
+        new HotError('ERR_HOT_CLOSED', `Cannot map ${String(name)}(): the module ${this.#entry} is closed`, { fn: String(name) }),
+      );
+    }
+    // Pinned: every chunk runs on the generation routed to now.
+    const generation = this.#router.pick(this.#current);
+    this.#routed = generation;
+    if (typeof name !== 'string' || !generation.functions.has(name)) return Promise.reject(noExport(name, generation));
+    if (generation.generators.has(name)) return Promise.reject(generatorCalled(name, generation.version.id));
+    const mapped = runMap(generation, name, inputs, options, this.#context.options.maxThreads);
+    return this.#router.observe(generation, mapped) as Promise<unknown[]>;
   }
 
   /**

@@ -2,7 +2,7 @@
  * hotworker: host modules in worker-thread pools and upgrade them while they serve.
  * This file is the public surface only.
  */
-export type { ArgsOf, CallerCallback, FunctionName, GeneratorName, HotApi, ResultOf, UntypedModule, YieldOf } from './api.js';
+export type { ArgOf, ArgsOf, CallerCallback, FunctionName, GeneratorName, HotApi, ResultOf, UntypedModule, YieldOf } from './api.js';
 export type { Artifact } from './build.js';
 export { artifactFromBundle, buildArtifact } from './build.js';
 export type { FailReason, RolloutFigures } from './canary.js';
@@ -18,6 +18,7 @@ export {
   type RollbackEvent,
   type UpgradeEvent,
 } from './hot-module.js';
+export { MAP_ASYNC_CHUNK, MAP_CHUNK_LIMIT, type MapInputs, type MapOptions } from './map.js';
 export type { CallOptions, HostOptions, ModuleOptions, UpgradeOptions } from './options.js';
 export { MAX_TIMEOUT_MS, THREADS_PER_CORE_LIMIT } from './options.js';
 export type { UpgradePhase, UpgradeProgress } from './progress.js';

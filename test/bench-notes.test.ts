@@ -18,6 +18,8 @@ describe('bench/RESULTS.md', () => {
     expect(() => assertNoFigures('hotworker is within 1 % of raw piscina')).toThrow(/line 1, carry a figure/);
     expect(() => assertNoFigures('a switch takes 44 ms')).toThrow();
     expect(() => assertNoFigures('**5. Latency.** scenarios 1 and 2, the p99, nodejs/node#45685, `atomics: 1`')).not.toThrow();
+    expect(() => assertNoFigures('**11. Serve.** scenario 11, like scenarios 10 and 11')).not.toThrow();
+    expect(() => assertNoFigures('**11. Serve.** at 32 connections')).toThrow();
   });
 
   it('counts the targets once per piscina baseline', () => {

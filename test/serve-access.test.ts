@@ -1,6 +1,7 @@
 // Cross-site and DNS-rebinding requests: a foreign Host, a foreign Origin, a text/plain admin
 // body are refused; --allow-host and --cors open exactly what they name.
 import { describe, expect, it } from 'vitest';
+import { accessPolicy } from '../dist/src/serve/access.js';
 import type { ServeOptions } from '../dist/src/serve/server.js';
 import { rawRequest, serveFunctionsInProcess } from './support/serve.js';
 import { workspace } from './support/workspace.js';
@@ -45,6 +46,24 @@ describe('serve: Host and Origin checks', () => {
     }
     // No Host at all: Node itself answers 400 (HTTP/1.1 requires one).
     expect((await rawRequest(server.url, { path: '/', headers: {} })).status).toBe(400);
+  });
+
+  it('remembers its answer for each Host, for the port it was given for', () => {
+    let port = 0;
+    const policy = accessPolicy({ host: '127.0.0.1', port: () => port, allowHosts: ['api.example'] });
+    // Asked before the server listens (port 0), then after: the answer follows the port.
+    expect(policy.hostAllowed('127.0.0.1:3000')).toBe(false);
+    port = 3000;
+    for (let ask = 0; ask < 3; ask++) {
+      expect(policy.hostAllowed('127.0.0.1:3000')).toBe(true);
+      expect(policy.hostAllowed('localhost:3001')).toBe(false);
+      expect(policy.hostAllowed('attacker.example:3000')).toBe(false);
+      expect(policy.hostAllowed('api.example:9999')).toBe(true);
+    }
+    // Many different Host values: the memo stays bounded and the answers stay right.
+    for (let i = 0; i < 200; i++) expect(policy.hostAllowed(`name-${i}.example:3000`)).toBe(false);
+    expect(policy.hostAllowed('127.0.0.1:3000')).toBe(true);
+    expect(policy.hostAllowed(undefined)).toBe(false);
   });
 
   it('answers the names --allow-host lists', async () => {

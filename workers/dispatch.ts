@@ -8,25 +8,25 @@
  * to the host instead, which never shifts traffic to such a pool.
  */
 import { parentPort, threadId } from 'node:worker_threads';
-import { locateCloneFailure } from '../src/clone.js';
 import {
   type CallTask,
   EXIT_REPORT,
   type ExitReport,
   FAULT,
   type Fault,
-  findUncloneable,
   LOAD_REPORT,
   type LoadReport,
   PING,
+  type PlainCall,
   serializeError,
-  type Uncloneable,
 } from '../src/protocol.js';
 import { importBundle } from './bundle.js';
 import { reviveCallbacks } from './callbacks.js';
 import { commonJsNamespace } from './commonjs.js';
 import { guardResponses } from './guard-response.js';
 import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
+import { runChunk } from './map.js';
+import { checkResult, rethrowUserFault, userFault } from './outcome.js';
 import { isGeneratorFunction, pumpStream } from './stream.js';
 import { versionWorkerData } from './worker-data.js';
 
@@ -100,17 +100,44 @@ process.on('exit', (code) => {
 });
 
 /** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
-export default function dispatch(task: CallTask): unknown {
+export default function dispatch(task: PlainCall | CallTask): unknown {
   if (!settled) {
     // Only a task that races the import lands here; it waits for the import, once.
     return loading.then(() => dispatch(task));
   }
+  if (isPlainCall(task)) return callPlain(task);
   if (task.fn === PING) return threadId;
   if (isHookTask(task)) return runHookTask(task);
+  if (task.map !== undefined) {
+    const fn = functions.get(task.fn);
+    if (fn === undefined) throw missing(task.fn);
+    return runChunk(fn, task.args, task.map);
+  }
   if (task.callbacks !== undefined || task.stream !== undefined) return dispatchWithChannels(task);
   const fn = functions.get(task.fn);
   if (fn === undefined) throw missing(task.fn);
   return call(fn, task.args);
+}
+
+function isPlainCall(task: PlainCall | CallTask): task is PlainCall {
+  return Array.isArray(task);
+}
+
+/** The common call, `[fn, ...args]`: the arguments are read from the task without copying them for one or two. */
+function callPlain(task: PlainCall): unknown {
+  const name = task[0];
+  const fn = functions.get(name);
+  if (fn === undefined) throw missing(name);
+  let result: unknown;
+  try {
+    if (task.length === 2) result = fn(task[1]);
+    else if (task.length === 1) result = fn();
+    else if (task.length === 3) result = fn(task[1], task[2]);
+    else result = fn(...task.slice(1));
+  } catch (error) {
+    throw userFault(error);
+  }
+  return settleResult(result);
 }
 
 function call(fn: Exported, args: readonly unknown[]): unknown {
@@ -120,6 +147,11 @@ function call(fn: Exported, args: readonly unknown[]): unknown {
   } catch (error) {
     throw userFault(error);
   }
+  return settleResult(result);
+}
+
+/** A result, or a promise of one, proven cloneable; a rejection becomes a user fault. */
+function settleResult(result: unknown): unknown {
   if (result instanceof Promise) return result.then(checkResult, rethrowUserFault);
   return checkResult(result);
 }
@@ -147,36 +179,4 @@ function dispatchWithChannels(task: CallTask): unknown {
   }
   if (callbacks === undefined) return running;
   return Promise.resolve(running).finally(callbacks.close);
-}
-
-function checkResult(result: unknown): unknown {
-  // Primitives, the common case, are always cloneable: skip the walk.
-  if (typeof result !== 'object' || result === null) {
-    if (typeof result !== 'function' && typeof result !== 'symbol') return result;
-  }
-  let found: Uncloneable | undefined;
-  try {
-    found = findUncloneable(result, 'result');
-  } catch {
-    // A getter of the result threw while walking it: find which, without throwing.
-    found = locateCloneFailure(result, 'result');
-  }
-  // An uncloneable result would make piscina's postMessage throw inside the worker, killing it;
-  // report precisely instead.
-  if (found !== undefined)
-    throw {
-      [FAULT]: 'clone',
-      path: found.path,
-      what: found.what,
-      ...('cause' in found ? { cause: serializeError(found.cause) } : {}),
-    } satisfies Fault;
-  return result;
-}
-
-function userFault(error: unknown): Fault {
-  return { [FAULT]: 'user', error: serializeError(error) };
-}
-
-function rethrowUserFault(error: unknown): never {
-  throw userFault(error);
 }

@@ -101,8 +101,8 @@ export function assertNoFigures(notes) {
     const stripped = line
       .replace(/#\d+/g, '')
       .replace(/\bp\d\d\b/g, '')
-      .replace(/\*\*\d\.?/g, '')
-      .replace(/scenarios? \d( and \d)?/gi, '')
+      .replace(/\*\*\d+\.?/g, '')
+      .replace(/scenarios? \d+( and \d+)?/gi, '')
       .replace(/`[^`]*`/g, '');
     if (/\d/.test(stripped)) {
       throw new Error(`bench/RESULTS.md notes, line ${index + 1}, carry a figure; generate it from RESULTS.json instead: ${line}`);

@@ -113,19 +113,40 @@ export function accessPolicy(settings: AccessSettings): AccessPolicy {
     token !== undefined ? { mode: 'token', digest: digest(token) } : isLoopback(settings.host) ? { mode: 'open' } : { mode: 'refused' };
   const extra = (settings.allowHosts ?? []).map((entry) => splitHost(entry.toLowerCase()));
   const served = servedNames(settings.host);
+  const allowed = (hostHeader: string, own: number): boolean => {
+    const { name, port } = splitHost(hostHeader.toLowerCase());
+    // A Host without a port means the scheme's default: 80 for http.
+    if ((port ?? 80) === own && (LOOPBACK_NAMES.has(name) || served.has(name))) return true;
+    return extra.some((allowed) => allowed.name === name && (allowed.port === undefined || allowed.port === (port ?? 80)));
+  };
+  // Every request asks, and clients send the same few Host values: remember the answers
+  // (for the port they were given for: it is only known once the server listens).
+  const answers = new Map<string, boolean>();
+  let answersPort = Number.NaN;
   return {
     admin,
     cors,
     hostAllowed(hostHeader) {
       if (hostHeader === undefined) return false;
-      const { name, port } = splitHost(hostHeader.toLowerCase());
       const own = settings.port();
-      // A Host without a port means the scheme's default: 80 for http.
-      if ((port ?? 80) === own && (LOOPBACK_NAMES.has(name) || served.has(name))) return true;
-      return extra.some((allowed) => allowed.name === name && (allowed.port === undefined || allowed.port === (port ?? 80)));
+      if (own !== answersPort) {
+        answers.clear();
+        answersPort = own;
+      }
+      let answer = answers.get(hostHeader);
+      if (answer === undefined) {
+        answer = allowed(hostHeader, own);
+        // Bounded: a client sending ever new Host values only empties the memo.
+        if (answers.size >= HOST_ANSWERS_KEPT) answers.clear();
+        answers.set(hostHeader, answer);
+      }
+      return answer;
     },
   };
 }
+
+/** Host values whose answer is remembered. */
+const HOST_ANSWERS_KEPT = 64;
 
 /**
  * Decides whether `request` may reach a route of `kind`. Returns undefined when it may, or

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HotError, type HotModule } from '../index.js';
+import { AbortPool } from './abort-pool.js';
 import { type AccessPolicy, hasAdminToken } from './access.js';
 import { BodyError, jsonDepthError, readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';
@@ -33,6 +34,9 @@ export interface CallContext {
 
 /** Why a call was aborted when its client went away: nobody is left to answer. */
 const CLIENT_GONE = new DOMException('The client closed the connection before the call finished', 'AbortError');
+
+/** The calls' abort controllers, reused while no call is abandoned (see abort-pool.ts). */
+const controllers = new AbortPool();
 
 export async function handleCall(context: CallContext, request: IncomingMessage, response: ServerResponse, fn: string): Promise<void> {
   const { module } = context;
@@ -71,12 +75,12 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
   }
   // A client that gives up must not leave its call running: a stuck call would hold a worker
   // for good. Aborting a running call ends its worker (the pool starts another); a queued one is dropped.
-  const abandoned = new AbortController();
+  if (response.destroyed) return;
+  const abandoned = controllers.take();
   const onClose = () => {
     if (!response.writableFinished) abandoned.abort(CLIENT_GONE);
   };
-  if (response.destroyed) return;
-  response.once('close', onClose);
+  response.on('close', onClose);
   const started = performance.now();
   const call = module.run(fn, args, { signal: abandoned.signal });
   // Read in the same tick as the call: the call is pinned to this very version (during a canary, either one).
@@ -98,6 +102,7 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
   } finally {
     context.openCalls.remove(open);
     response.off('close', onClose);
+    controllers.release(abandoned);
   }
   const seconds = (performance.now() - started) / 1000;
   context.metrics.recordCall(fn, version, seconds);
@@ -136,7 +141,7 @@ function parseArguments(body: Buffer): unknown[] | Error {
   return Array.isArray(value) ? value : [value];
 }
 
-function sendNoExport(response: ServerResponse, fn: string, module: HotModule): void {
+export function sendNoExport(response: ServerResponse, fn: string, module: HotModule): void {
   const { version } = module;
   sendError(
     response,
@@ -150,7 +155,7 @@ function sendNoExport(response: ServerResponse, fn: string, module: HotModule): 
   );
 }
 
-function sendCallError(
+export function sendCallError(
   context: CallContext,
   request: IncomingMessage,
   response: ServerResponse,
@@ -178,7 +183,7 @@ function sendCallError(
 }
 
 /** A call's error as the answer shows it: name, message, code, and the stack when exposed. */
-function errorDetails(context: CallContext, request: IncomingMessage, error: unknown): ErrorBody['error'] {
+export function errorDetails(context: CallContext, request: IncomingMessage, error: unknown): ErrorBody['error'] {
   const thrown = error instanceof Error ? error : new Error(`Non-error value thrown: ${String(error)}`);
   const code = (thrown as { code?: unknown }).code;
   // Paths tell an anonymous caller how the machine is laid out; only the operator sees them.

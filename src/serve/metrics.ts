@@ -1,9 +1,11 @@
 /**
  * `/metrics`: Prometheus text format through prom-client, on a registry of its own (the
- * embedding process's global registry is left alone).
+ * embedding process's global registry is left alone), after the per-call metrics, which
+ * call-metrics.ts counts without prom-client (they are on every request's path).
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { HotModule } from '../index.js';
+import { CallMetrics } from './call-metrics.js';
 import { versionLabel } from './versions.js';
 
 /** Latency buckets in seconds: from a trivial call (~0.1 ms) to a heavy one. */
@@ -12,38 +14,13 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 /** The service's metrics; `render()` gives the text a scraper reads. */
 export class ServeMetrics {
   readonly #registry = new Registry();
-  readonly #calls: Counter<'fn' | 'version'>;
-  readonly #errors: Counter<'fn' | 'version' | 'kind'>;
-  readonly #latency: Histogram<'fn' | 'version'>;
+  /** Calls, failed calls and latency by function and version: at most the versions kept plus those recorded since the last prune. */
+  readonly #calls = new CallMetrics(LATENCY_BUCKETS);
   readonly #upgrades: Counter<'outcome'>;
   readonly #rollbacks: Counter<'outcome'>;
-  /**
-   * The `fn` and `fn`+`kind` label values recorded per version: what to remove when the
-   * version leaves history. Holds at most the versions kept plus those recorded since the last prune.
-   */
-  readonly #series = new Map<string, { fns: Set<string>; failures: Set<string> }>();
 
   constructor(module: HotModule, options: { processMetrics?: boolean } = {}) {
     const registers = [this.#registry];
-    this.#calls = new Counter({
-      name: 'hotworker_calls_total',
-      help: 'Calls answered, by function and version',
-      labelNames: ['fn', 'version'],
-      registers,
-    });
-    this.#errors = new Counter({
-      name: 'hotworker_call_errors_total',
-      help: 'Calls that failed, by function, version and kind: a hotworker error code (ERR_HOT_CALL_TIMEOUT, …) or `thrown` when the function threw',
-      labelNames: ['fn', 'version', 'kind'],
-      registers,
-    });
-    this.#latency = new Histogram({
-      name: 'hotworker_call_duration_seconds',
-      help: 'Call latency from dispatch to result, by function and version',
-      labelNames: ['fn', 'version'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
     this.#upgrades = new Counter({
       name: 'hotworker_upgrades_total',
       help: 'Upgrades asked for, by outcome: done (a new version serves), unchanged (same source), failed (the old version kept serving)',
@@ -108,18 +85,7 @@ export class ServeMetrics {
    * `thrown` for the function's own error (whose codes are not bounded, so never a label).
    */
   recordCall(fn: string, version: string, seconds: number, failure?: string): void {
-    let series = this.#series.get(version);
-    if (series === undefined) {
-      series = { fns: new Set(), failures: new Set() };
-      this.#series.set(version, series);
-    }
-    series.fns.add(fn);
-    this.#calls.inc({ fn, version });
-    this.#latency.observe({ fn, version }, seconds);
-    if (failure !== undefined) {
-      series.failures.add(`${fn}\0${failure}`);
-      this.#errors.inc({ fn, version, kind: failure });
-    }
+    this.#calls.record(fn, version, seconds, failure);
   }
 
   /**
@@ -127,18 +93,7 @@ export class ServeMetrics {
    * still alive): without it each upgrade would add a version's worth of series for good.
    */
   forgetVersions(kept: ReadonlySet<string>): void {
-    for (const [version, series] of this.#series) {
-      if (kept.has(version)) continue;
-      for (const fn of series.fns) {
-        this.#calls.remove({ fn, version });
-        this.#latency.remove({ fn, version });
-      }
-      for (const failure of series.failures) {
-        const [fn, kind] = failure.split('\0') as [string, string];
-        this.#errors.remove({ fn, version, kind });
-      }
-      this.#series.delete(version);
-    }
+    this.#calls.forget(kept);
   }
 
   /** Records an upgrade attempt and how it ended. */
@@ -152,7 +107,8 @@ export class ServeMetrics {
   }
 
   /** The Prometheus text exposition of every metric. */
-  render(): Promise<string> {
-    return this.#registry.metrics();
+  async render(): Promise<string> {
+    // The per-call metrics were registered first when prom-client counted them: they stay first.
+    return `${this.#calls.text()}${await this.#registry.metrics()}`;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Routes each request: `/call/<fn>`, the admin routes under `/_hot/`, `/metrics`, and `/`,
+ * Routes each request: `/call/<fn>`, `/map/<fn>`, the admin routes under `/_hot/`, `/metrics`, and `/`,
  * once access.ts has let it through (Host, Origin, admin token). Every answer carries the `hotworker-version` header; while the server closes, new
  * requests get 503 and every answer asks the client to close its connection.
  */
@@ -9,6 +9,7 @@ import { checkAccess, corsHeaders, preflightHeaders, type RouteKind } from './ac
 import { type AdminContext, handleAdmin } from './admin.js';
 import { type CallContext, handleCall } from './call.js';
 import type { Logger } from './log.js';
+import { handleMap } from './map.js';
 import { sendPage } from './page.js';
 import { sendError, sendJson, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
 import { versionLabel } from './versions.js';
@@ -51,6 +52,14 @@ export async function route(context: RouterContext, request: IncomingMessage, re
         return;
       }
       await handleCall(context, request, response, fn);
+    } else if (path.startsWith('/map/')) {
+      const fn = functionName(path.slice('/map/'.length));
+      if (fn === undefined) {
+        sendError(response, 404, { name: 'NotFound', message: `No function at ${path}`, code: 'ERR_HOT_NO_EXPORT' });
+        return;
+      }
+      const query = new URLSearchParams((request.url ?? '').slice(path.length + 1));
+      await handleMap(context, request, response, fn, query);
     } else if (kind === 'page') {
       if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
       if (path === '/_hot') response.writeHead(308, { location: '/_hot/', 'content-length': 0 }).end();
@@ -69,6 +78,7 @@ export async function route(context: RouterContext, request: IncomingMessage, re
         exports: version.exports,
         functions: version.functions,
         call: 'POST /call/<fn> with a JSON array of arguments',
+        map: 'POST /map/<fn> with a JSON array of inputs, one call per input',
       });
     } else {
       sendError(response, 404, {
@@ -88,7 +98,7 @@ export async function route(context: RouterContext, request: IncomingMessage, re
 }
 
 function routeKind(path: string): RouteKind {
-  if (path.startsWith('/call/')) return 'call';
+  if (path.startsWith('/call/') || path.startsWith('/map/')) return 'call';
   if (path === '/_hot' || path === '/_hot/' || path.startsWith('/_hot/assets/')) return 'page';
   if (path.startsWith('/_hot/')) return 'admin';
   return 'public';
@@ -97,6 +107,8 @@ function routeKind(path: string): RouteKind {
 /** The decoded function name of a `/call/<fn>` path, or undefined when it cannot name one. */
 function functionName(segment: string): string | undefined {
   if (segment === '' || segment.includes('/')) return undefined;
+  // Without a `%` there is nothing to decode (and nothing decodeURIComponent could refuse).
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {

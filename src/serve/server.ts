@@ -46,6 +46,8 @@ export class HotServer implements RouterContext {
   readonly #startedAt = Date.now();
   /** Answers not yet finished; shutdown waits until this is empty. */
   readonly #open = new Set<ServerResponse>();
+  /** The `close` listener of every answer (called with the answer as `this`): one function, no closure per request. */
+  readonly #closed: (this: ServerResponse) => void;
   #onIdle: (() => void) | undefined;
   #watcher: InputWatcher | undefined;
   /** The tail of this server's upgrades and rollbacks: one at a time, so log lines name the right trigger. */
@@ -77,6 +79,10 @@ export class HotServer implements RouterContext {
     this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
     this.live = new LiveFeed(this);
     this.#callTimeout = callTimeoutOf(options);
+    const server = this;
+    this.#closed = function (this: ServerResponse) {
+      server.#answerClosed(this);
+    };
     this.#http = createServer((request, response) => this.#handle(request, response));
     // A client that sent `Expect: 100-continue` (curl does, for bodies over 1 MiB) waits for
     // the go-ahead: a body declared too large is refused before it is ever sent.
@@ -287,12 +293,16 @@ export class HotServer implements RouterContext {
 
   #handle(request: IncomingMessage, response: ServerResponse): void {
     this.#open.add(response);
-    response.once('close', () => {
-      this.#open.delete(response);
-      if (this.#closing !== undefined) this.#http.closeIdleConnections();
-      if (this.#open.size === 0) this.#onIdle?.();
-    });
+    // `on`, not `once`: an answer closes once, and `once` would wrap the listener per request.
+    response.on('close', this.#closed);
     void route(this, request, response);
+  }
+
+  /** An answer is finished (or its client gone). */
+  #answerClosed(response: ServerResponse): void {
+    this.#open.delete(response);
+    if (this.#closing !== undefined) this.#http.closeIdleConnections();
+    if (this.#open.size === 0) this.#onIdle?.();
   }
 
   #requestsDone(): Promise<void> {

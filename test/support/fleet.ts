@@ -14,17 +14,21 @@ import { type Workspace, workspace } from './workspace.js';
 /** BullMQ settings that let a dead node's job run again within about a second, not 30 s. */
 export const FAST_STALLED = ['--lock-duration', '1000', '--stalled-interval', '500', '--heartbeat', '300'];
 
-export interface NodeProcess {
+/** A `hotworker` process whose output is read line by line as it comes. */
+export interface CliProcess {
   readonly child: ChildProcess;
   /** Every stdout and stderr line so far. */
   readonly lines: string[];
-  /** The node's id, from its first line. */
-  readonly id: string;
   /** Resolves with the first line (from index `from` on) that matches, or rejects after `timeoutMs`. */
   waitFor(match: RegExp, options?: { from?: number; timeoutMs?: number }): Promise<string>;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends `signal` and waits for the exit. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface NodeProcess extends CliProcess {
+  /** The node's id, from its first line. */
+  readonly id: string;
 }
 
 export interface Fleet {
@@ -37,6 +41,8 @@ export interface Fleet {
   writeVersion(v: number, extra?: string): void;
   /** Starts `hotworker worker <module> --redis --queue …args` and waits for its first line. */
   startNode(args?: readonly string[]): Promise<NodeProcess>;
+  /** Starts `hotworker rollout <module> --redis --queue …args` (killed after the test if still running). */
+  startRollout(args?: readonly string[]): CliProcess;
   /** A typed producer (closed after the test). */
   producer(): RemoteModule<typeof import('../fixtures/fleet-job.ts')>;
   /** A raw BullMQ queue and its events (closed after the test). */
@@ -66,9 +72,15 @@ export async function fleet(): Promise<Fleet> {
       ws.write('fleet-job.ts', `${source.replace('export const VERSION = 1;', `export const VERSION = ${v};`)}\n${extra}`);
     },
     async startNode(args = []) {
-      const node = spawnNode([module, ...flags, ...args], ws.dir);
+      const node = spawnCli(['worker', module, ...flags, ...args], ws.dir);
       ws.defer(() => node.stop('SIGKILL'));
-      return node.ready;
+      const line = await node.waitFor(/^node \S+ runs [0-9a-f]{16}/);
+      return { ...node, id: (/^node (\S+)/.exec(line) as RegExpExecArray)[1] as string };
+    },
+    startRollout(args = []) {
+      const run = spawnCli(['rollout', module, ...flags, ...args], ws.dir);
+      ws.defer(() => run.stop('SIGKILL'));
+      return run;
     },
     producer() {
       const client = remote<typeof import('../fixtures/fleet-job.ts')>({ queue, connection: redis.url });
@@ -95,8 +107,8 @@ export async function fleet(): Promise<Fleet> {
   };
 }
 
-function spawnNode(args: readonly string[], cwd: string): { ready: Promise<NodeProcess>; stop: NodeProcess['stop'] } {
-  const child = spawn(process.execPath, [cliPath, 'worker', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnCli(args: readonly string[], cwd: string): CliProcess {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const listeners = new Set<() => void>();
   for (const stream of [child.stdout, child.stderr]) {
@@ -109,12 +121,13 @@ function spawnNode(args: readonly string[], cwd: string): { ready: Promise<NodeP
     });
   }
   let done = false;
-  const exited = once(child, 'exit').then(([code, signal]) => {
+  // 'close', not 'exit': every line the process wrote has been read by then.
+  const exited = once(child, 'close').then(([code, signal]) => {
     done = true;
     for (const listener of listeners) listener();
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
   });
-  const waitFor: NodeProcess['waitFor'] = (match, { from = 0, timeoutMs = 15_000 } = {}) =>
+  const waitFor: CliProcess['waitFor'] = (match, { from = 0, timeoutMs = 15_000 } = {}) =>
     new Promise((resolve, reject) => {
       const finish = (settle: () => void) => {
         clearTimeout(timer);
@@ -133,17 +146,9 @@ function spawnNode(args: readonly string[], cwd: string): { ready: Promise<NodeP
       listeners.add(check);
       check();
     });
-  const stop: NodeProcess['stop'] = async (signal = 'SIGTERM') => {
+  const stop: CliProcess['stop'] = async (signal = 'SIGTERM') => {
     if (!done) child.kill(signal);
     return exited;
   };
-  const ready = waitFor(/^node \S+ runs [0-9a-f]{16}/).then((line) => ({
-    child,
-    lines,
-    id: (/^node (\S+)/.exec(line) as RegExpExecArray)[1] as string,
-    waitFor,
-    exited,
-    stop,
-  }));
-  return { ready, stop };
+  return { child, lines, waitFor, exited, stop };
 }

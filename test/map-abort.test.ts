@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { counter } from './support/counter.js';
+import { workspace } from './support/workspace.js';
+
+type MapFixture = typeof import('./fixtures/map.ts');
+
+describe('map() aborted or timed out', () => {
+  it('skips every input not yet started when its signal aborts, and terminates no worker', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), { threads: 1 });
+    const shared = counter();
+    ws.defer(() => shared.release());
+    const inputs = Array.from({ length: 40 }, (_, i) => ({ cells: shared.cells, hold: i === 0 }));
+    const threadsBefore = mod.stats.current.threads === 1 ? mod.stats.alive[0]?.threadIds : undefined;
+    const controller = new AbortController();
+    const mapping = mod.map('counted', inputs, { chunkSize: 5, signal: controller.signal });
+    await shared.started(1);
+    const reason = new Error('no longer needed');
+    controller.abort(reason);
+    await expect(mapping).rejects.toBe(reason);
+
+    shared.release();
+    // The held input finishes; nothing after it runs, in its chunk or in the chunks queued.
+    await expect.poll(() => mod.stats.inFlight, { timeout: 10_000 }).toBe(0);
+    expect(shared.count).toBe(1);
+    expect(mod.stats.alive[0]?.threadIds).toEqual(threadsBefore);
+    expect(await mod.api.square(3)).toBe(9);
+  });
+
+  it('rejects at once with the reason of a signal already aborted', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), { threads: 1 });
+    const shared = counter();
+    const reason = new Error('aborted before');
+    await expect(mod.map('counted', [{ cells: shared.cells }], { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(shared.count).toBe(0);
+  });
+
+  it('times out a chunk that runs too long: the map rejects, or with settle only that chunk does', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), { threads: 2 });
+    const shared = counter();
+    ws.defer(() => shared.release());
+    const inputs = Array.from({ length: 6 }, (_, i) => ({ cells: shared.cells, hold: i === 4 }));
+    await expect(mod.map('counted', inputs, { chunkSize: 2, timeout: 300 })).rejects.toMatchObject({ code: 'ERR_HOT_CALL_TIMEOUT' });
+
+    const settled = await mod.map('counted', inputs, { chunkSize: 2, timeout: 300, settle: true });
+    expect(settled.map((entry) => entry.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect((settled[5] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_HOT_CALL_TIMEOUT' });
+    expect(settled[0]).toEqual({ status: 'fulfilled', value: 'v1' });
+  });
+});
