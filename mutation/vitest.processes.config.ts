@@ -22,7 +22,7 @@ export default defineConfig({
       'test/serve-errors.test.ts',
       'test/serve-worker-death.test.ts',
       // The rest of the worker entry: CommonJS modules, hooks, callbacks, streams, results
-      // that cannot be cloned, a replacement worker that cannot load.
+      // that cannot be cloned, a replacement worker that cannot load, map() chunks.
       'test/commonjs-modules.test.ts',
       'test/hooks-lifecycle.test.ts',
       'test/hooks-state.test.ts',
@@ -30,6 +30,7 @@ export default defineConfig({
       'test/streams.test.ts',
       'test/fault-clone-hostile.test.ts',
       'test/fault-replacement-load.test.ts',
+      'test/map.test.ts',
     ],
     setupFiles: ['mutation/active-mutant.ts', 'mutation/no-coverage.ts'],
     reporters: ['default'],

@@ -67,6 +67,7 @@ describe('callback channels close when the call settles', () => {
         throw new Error('error path');
       }),
     );
+    await settle(() => mod.api.throwsAtOnce(() => Promise.resolve()));
 
     const timedOut = gate();
     released.push(() => timedOut.open());

@@ -43,6 +43,15 @@ describe('callbacks', () => {
     expect(await mod.api.mapWith([1], (value) => value)).toEqual([1]);
   });
 
+  it('a function that throws at once, before touching its callback, rejects the call with its own error', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Callbacks>(ws.copy('callbacks.ts'), { threads: 1 });
+    const error = await mod.api.throwsAtOnce(() => Promise.resolve()).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toMatchObject({ message: 'thrown before any await' });
+    expect(await mod.api.version()).toBe(1);
+  });
+
   it('a callback invoked after its call settled rejects in the worker with ERR_HOT_CALLBACK_SETTLED', async () => {
     const ws = workspace();
     const mod = await ws.hot<Callbacks>(ws.copy('callbacks.ts'), { threads: 1 });
