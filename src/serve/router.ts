@@ -107,6 +107,8 @@ function routeKind(path: string): RouteKind {
 /** The decoded function name of a `/call/<fn>` path, or undefined when it cannot name one. */
 function functionName(segment: string): string | undefined {
   if (segment === '' || segment.includes('/')) return undefined;
+  // Without a `%` there is nothing to decode (and nothing decodeURIComponent could refuse).
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
