@@ -85,10 +85,12 @@ describe('canary upgrades', () => {
     expect(mod.version.id).toBe(2);
   });
 
-  it('rolls back a 3x slower version on p99 latency', async () => {
-    // Sleeps long enough that the machine's own hiccups stay well inside the margin.
+  it('rolls back a 6x slower version on p99 latency', async () => {
+    // Sleeps long enough that the machine's own hiccups stay well inside the margin: with the
+    // limit at 1.5x, an old call would have to stall by more than 150 ms to hide the new
+    // version's slowness (at 3x slower, 50 ms was enough on a loaded machine).
     const { mod, events, next } = await open({ DELAY_MS: 50 });
-    next({ VERSION: 2, DELAY_MS: 150 });
+    next({ VERSION: 2, DELAY_MS: 300 });
     // No more calls than threads: the latency measured is the version's, not a queue's.
     const load = traffic(() => mod.api.work(), 2);
     await expect(mod.upgrade({ canary: { steps: [50, 100], minCalls: 20, maxLatencyRatio: 1.5 } })).rejects.toMatchObject({

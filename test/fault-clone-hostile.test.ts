@@ -37,7 +37,16 @@ describe('hostile values: the right error, and the worker lives', () => {
   ] as const)('a result with %s: ERR_HOT_CLONE with the path', async (_, fn, path, message) => {
     const error = await failure((mod as unknown as HotModule).call(fn));
     expect(error).toBeInstanceOf(HotError);
-    expect(error).toMatchObject({ code: 'ERR_HOT_CLONE', fn, path, message: expect.stringMatching(message) });
+    expect(error).toMatchObject({ code: 'ERR_HOT_CLONE', fn, path, version: 1, message: expect.stringMatching(message) });
+  });
+
+  it("a result's throwing getter: its error is the cause", async () => {
+    const error = await failure(mod.api.getterResult());
+    expect(error).toMatchObject({
+      message:
+        'getterResult() returned a value that cannot cross threads: result.boom is a getter that threw: result getter boom. Return only structured-cloneable data.',
+      cause: { name: 'Error', message: 'result getter boom' },
+    });
   });
 
   it('a result nested 10,000 deep: ERR_HOT_CLONE naming the nesting limit (it would otherwise never come back)', async () => {
@@ -61,10 +70,19 @@ describe('hostile values: the right error, and the worker lives', () => {
     expect(error).toMatchObject({ code: 'ERR_HOT_CLONE', path: 'args[0].x', cause: { message: 'arg getter boom' } });
   });
 
-  it('a Proxy argument and an argument nested 10,000 deep: ERR_HOT_CLONE', async () => {
-    expect(await failure(mod.api.echo(new Proxy({}, {})))).toMatchObject({ code: 'ERR_HOT_CLONE', path: 'args[0]' });
+  it('a Proxy argument and an argument nested 100,000 deep: ERR_HOT_CLONE', async () => {
+    expect(await failure(mod.api.echo(new Proxy({}, {})))).toMatchObject({
+      code: 'ERR_HOT_CLONE',
+      fn: 'echo',
+      version: 1,
+      path: 'args[0]',
+      message: 'Cannot send the arguments of echo() to a worker: args[0] is a Proxy. Pass only structured-cloneable data.',
+      cause: { name: 'DataCloneError' },
+    });
+    // Deep enough to overflow the clone's stack in any thread: 10,000 levels still clone with
+    // a worker thread's 4 MB stack (vitest's `threads` pool, which Stryker uses).
     let deep: unknown = 1;
-    for (let i = 0; i < 10_000; i++) deep = [deep];
+    for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(await failure(mod.api.echo(deep))).toMatchObject({
       code: 'ERR_HOT_CLONE',
       message: expect.stringContaining('nested too deep'),
@@ -73,7 +91,26 @@ describe('hostile values: the right error, and the worker lives', () => {
 
   it('transfer: [{}]: ERR_HOT_INVALID_OPTION', async () => {
     const error = await failure(mod.run('echo', [1], { transfer: [{} as ArrayBuffer] }));
-    expect(error).toMatchObject({ code: 'ERR_HOT_INVALID_OPTION', message: expect.stringContaining('transfer') });
+    expect(error).toMatchObject({
+      code: 'ERR_HOT_INVALID_OPTION',
+      fn: 'echo',
+      version: 1,
+      message: expect.stringMatching(/^Expected `transfer` of echo\(\) to list only transferable objects/),
+      cause: { code: 'ERR_INVALID_TRANSFER_OBJECT' },
+    });
+  });
+
+  it('a buffer listed twice in transfer: ERR_HOT_CLONE with what postMessage said, no path', async () => {
+    const buffer = new ArrayBuffer(8);
+    const error = await failure(mod.run('echo', [buffer], { transfer: [buffer, buffer] }));
+    expect(error).toBeInstanceOf(HotError);
+    expect(error).toMatchObject({
+      code: 'ERR_HOT_CLONE',
+      fn: 'echo',
+      message: expect.stringMatching(/^Cannot send the arguments of echo\(\) to a worker: .*duplicate/),
+      cause: { name: 'DataCloneError' },
+    });
+    expect(error).not.toHaveProperty('path');
   });
 
   it('50 Proxy results in a row: 50 ERR_HOT_CLONE, one worker throughout', async () => {

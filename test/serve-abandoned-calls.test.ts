@@ -53,7 +53,7 @@ describe('serve: abandoned and stuck calls', () => {
     expect((await status(none.url)).callTimeoutMs).toBeNull();
     await none.stop();
 
-    const short = await startServe(['functions.ts', '--threads', '1', '--call-timeout', '200'], { cwd: ws.dir });
+    const short = await startServe(['functions.ts', '--threads', '2', '--call-timeout', '200'], { cwd: ws.dir });
     ws.defer(() => short.stop('SIGKILL'));
     expect((await call(short.url, 'spin', [600_000])).status).toBe(504);
     expect((await call(short.url, 'add', [1, 2])).body).toBe(3);

@@ -14,17 +14,19 @@ const badVersions: Array<[string, string, string, RegExp]> = [
   ['a syntax error', 'syntax-error.ts', 'ERR_HOT_BUILD', /versioned\.ts:3:\d+/],
   ['a missing import', 'missing-import.ts', 'ERR_HOT_BUILD', /does-not-exist\.ts/],
   ['a module that throws at load', 'throws-at-load.ts', 'ERR_HOT_LOAD', /boom at load/],
-  ['a module that loops forever at load', 'loops-at-load.ts', 'ERR_HOT_LOAD', /`loadTimeout` \(500 ms\)/],
+  ['a module that loops forever at load', 'loops-at-load.ts', 'ERR_HOT_LOAD', /`loadTimeout` \(2000 ms\)/],
   ['a module that exits at load', 'exits-at-load.ts', 'ERR_HOT_LOAD', /exited with code 3/],
   ['a module missing an export in use', 'math.ts', 'ERR_HOT_INCOMPATIBLE', /no longer exports VERSION, echo, version/],
 ];
 
 /**
  * Only a module that never finishes loading should meet loadTimeout; the others get the
- * default, so a slow worker start on a busy machine is not mistaken for a hang.
+ * default, so a slow worker start on a busy machine is not mistaken for a hang. The limit
+ * also holds for the first version's two workers, which must boot within it: 500 ms was
+ * too short on a loaded 2-core machine (v1 failed to open, "1 of 2 workers ready").
  */
 function loadTimeoutFor(fixture: string): number {
-  return fixture === 'loops-at-load.ts' ? 500 : 10_000;
+  return fixture === 'loops-at-load.ts' ? 2_000 : 10_000;
 }
 
 async function serving(ws: Workspace, options = {}): Promise<HotModule<Versioned>> {

@@ -44,4 +44,27 @@ describe("errors thrown by the module's own functions", () => {
     await expect(mod.api.quota()).rejects.toThrow();
     expect(mod.stats.alive[0]?.threadIds).toEqual([before]);
   });
+
+  it("come back as a HotError only when named HotError with one of hotworker's codes (a late callback's error)", async () => {
+    const ws = workspace();
+    const mod = await ws.hot<UserErrors>(ws.copy('user-errors.ts'), { threads: 1 });
+    const thrown = (name: string, code: unknown) => mod.api.named(name, code).catch((error: unknown) => error);
+
+    const revived = await thrown('HotError', 'ERR_HOT_CALLBACK_SETTLED');
+    expect(revived).toBeInstanceOf(HotError);
+    expect(revived).toMatchObject({ code: 'ERR_HOT_CALLBACK_SETTLED', message: 'thrown as HotError', cause: { message: 'the cause' } });
+    expect((revived as Error).stack).toContain('thrown as HotError');
+
+    // A hotworker code on another error, a foreign code, or no string code: the error as thrown.
+    for (const [name, code] of [
+      ['Error', 'ERR_HOT_LOAD'],
+      ['HotError', 'E_NOT_OURS'],
+      ['HotError', ['ERR_HOT_LOAD']],
+      ['HotError', undefined],
+    ] as const) {
+      const error = await thrown(name, code);
+      expect(error, `${name} ${String(code)}`).not.toBeInstanceOf(HotError);
+      expect(error, `${name} ${String(code)}`).toMatchObject({ name, message: `thrown as ${name}` });
+    }
+  });
 });
