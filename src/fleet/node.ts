@@ -346,7 +346,13 @@ export async function startNode(options: NodeOptions): Promise<FleetNode> {
 /** The first node of a fleet builds its module and offers it as the fleet's first version; another node may win the race. */
 async function seedFleet(store: FleetStore, entry: string, cacheDir: string, name: string): Promise<string> {
   const artifact = await buildArtifact(entry, cacheDir);
-  await store.putBundle({ hash: artifact.hash, bytes: await readFile(artifact.file), name, exports: artifact.exports, commonjs: artifact.commonjs });
+  await store.putBundle({
+    hash: artifact.hash,
+    bytes: await readFile(artifact.file),
+    name,
+    exports: artifact.exports,
+    commonjs: artifact.commonjs,
+  });
   return store.initCurrent(artifact.hash);
 }
 

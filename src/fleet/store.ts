@@ -69,9 +69,21 @@ export class FleetStore {
   }
 
   async getBundle(hash: string): Promise<StoredBundle | undefined> {
-    const [bytes, name, exports, commonjs] = await this.#redis.hmgetBuffer(this.#key('bundle', hash), 'bytes', 'name', 'exports', 'commonjs');
+    const [bytes, name, exports, commonjs] = await this.#redis.hmgetBuffer(
+      this.#key('bundle', hash),
+      'bytes',
+      'name',
+      'exports',
+      'commonjs',
+    );
     if (bytes == null || name == null || exports == null) return undefined;
-    return { hash, bytes, name: name.toString(), exports: JSON.parse(exports.toString()) as string[], commonjs: commonjs?.toString() === '1' };
+    return {
+      hash,
+      bytes,
+      name: name.toString(),
+      exports: JSON.parse(exports.toString()) as string[],
+      commonjs: commonjs?.toString() === '1',
+    };
   }
 
   /** The exports of a stored bundle, without its bytes. */
