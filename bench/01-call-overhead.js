@@ -130,7 +130,7 @@ function report(result, contenders, totals, group, params) {
       "caller-thread CPU: the main thread's own CPU time per call (Linux schedstat), the part of a call's cost other tenants cannot inflate",
     ],
   });
-  // Against both baselines: raw piscina with hotworker's own settings (atomics: 'disabled'), and
+  // Against both baselines: raw piscina with hotworker's own settings (atomics: 'async'), and
   // piscina with its defaults (atomics: 'sync'), which a user would start from.
   for (const baseline of [piscina, piscinaAtomics]) {
     const goal = baseline === piscinaAtomics ? TARGET_DEFAULTS : TARGET;

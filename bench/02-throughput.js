@@ -80,7 +80,7 @@ export default defineScenario(import.meta.url, {
       ];
     });
     const callsPerRun = params.batch * params.batchesPerRun;
-    // Against both baselines: raw piscina with hotworker's own settings (atomics: 'disabled'),
+    // Against both baselines: raw piscina with hotworker's own settings (atomics: 'async'),
     // and piscina with its defaults (atomics: 'sync'), which a user would start from.
     const targets = [piscina, piscinaAtomics].flatMap((baseline) =>
       [hotworkerApi, hotworkerCall].map((contender) => {

@@ -64,7 +64,7 @@ export default defineScenario(import.meta.url, {
       services.push(
         {
           name: 'hand-hotworker-options',
-          label: "node:http + piscina with hotworker's options (atomics: disabled)",
+          label: "node:http + piscina with hotworker's options (atomics: async)",
           ...(await startHandWritten('piscina-hotworker-options', scratch())),
         },
         {

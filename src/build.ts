@@ -133,8 +133,16 @@ function shared(contents: Uint8Array): SharedArrayBuffer {
  * bytes are not a parseable ES module.
  *
  * @param name - the bundle file's name before its hash, e.g. the module's own name.
+ * @param options.commonjs - true when the bundle was built from a CommonJS module (the
+ *   `commonjs` of the artifact built): its workers then serve the functions of
+ *   `module.exports`, as they did for the original. Default false: the named exports.
  */
-export async function artifactFromBundle(bundle: Uint8Array, cacheDir: string, name = 'bundle'): Promise<Artifact> {
+export async function artifactFromBundle(
+  bundle: Uint8Array,
+  cacheDir: string,
+  name = 'bundle',
+  options: { commonjs?: boolean } = {},
+): Promise<Artifact> {
   const hash = createHash('sha256').update(bundle).digest('hex').slice(0, 16);
   const file = join(resolve(cacheDir), `${name.replace(/[^\w.-]/g, '_')}-${hash}.mjs`);
   await writeOnce(file, bundle);
@@ -153,9 +161,10 @@ export async function artifactFromBundle(bundle: Uint8Array, cacheDir: string, n
   } catch (error) {
     throw buildError(file, error);
   }
-  // The bytes are the ES module bundle; whether its source was CommonJS is not recorded in them,
-  // so such a bundle serves its `default` export (README, Fleet: limits).
-  return { entry: file, hash, file, url: pathToFileURL(file).href, exports, inputs: [file], size: bundle.byteLength, commonjs: false };
+  // Whether the source was CommonJS is not recorded in the bytes: whoever stored them says so
+  // (`commonjs`), and the workers then serve `module.exports`' functions rather than `default`.
+  const commonjs = options.commonjs === true;
+  return { entry: file, hash, file, url: pathToFileURL(file).href, exports, inputs: [file], size: bundle.byteLength, commonjs };
 }
 
 /** True for an {@link Artifact} (what `hot()` and `upgrade()` accept in place of an entry to build). */

@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { type Artifact, bundleSource } from './build.js';
-import { type Deadline, deadline } from './deadline.js';
+import { CallLimit } from './call-limit.js';
+import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
 import type { CallOptions } from './options.js';
@@ -240,9 +241,9 @@ export class Generation {
     if (timeout === Number.POSITIVE_INFINITY) {
       return this.#track(fn, args, { signal, transferList }, undefined, channels);
     }
-    const limit = deadline(signal, timeout);
-    const call = this.#track(fn, args, { signal: limit.signal, transferList }, { limit, ms: timeout, userSignal: signal }, channels);
-    return call.finally(limit.dispose);
+    const limit = new CallLimit(signal, timeout);
+    const call = this.#track(fn, args, { signal: limit, transferList }, { limit, ms: timeout, userSignal: signal }, channels);
+    return call.finally(() => limit.dispose());
   }
 
   #track(
@@ -263,7 +264,8 @@ export class Generation {
         fn,
         args,
         version,
-        signal: timeout ? timeout.userSignal : options?.signal,
+        // Without a timeout, the signal piscina had is the caller's own.
+        signal: timeout ? timeout.userSignal : (options?.signal as AbortSignal | undefined),
         timedOutAfterMs: timeout?.limit.expired ? timeout.ms : undefined,
         endReason: this.#endReason,
         transferred: options?.transferList !== undefined,
@@ -468,13 +470,14 @@ interface LoadedFunctions {
 
 /** piscina's run options. */
 interface RunOptions {
-  signal: AbortSignal | undefined;
+  /** The caller's own signal, or the call's {@link CallLimit} when it has a timeout. */
+  signal: AbortSignal | CallLimit | undefined;
   transferList: TransferListItem[] | undefined;
 }
 
 /** A call's timeout: its deadline, the limit for the message, and the caller's own signal it wraps. */
 interface CallTimeout {
-  limit: Deadline;
+  limit: CallLimit;
   ms: number;
   userSignal: AbortSignal | undefined;
 }

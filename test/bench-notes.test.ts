@@ -24,13 +24,13 @@ describe('bench/RESULTS.md', () => {
 
   it('counts the targets once per piscina baseline', () => {
     const targets = [
-      { met: true, baseline: 'piscina (atomics: disabled)' },
-      { met: false, baseline: 'piscina (default atomics: sync)' },
+      { met: true, baseline: 'piscina (atomics: async)' },
+      { met: false, baseline: 'piscina defaults (atomics: sync)' },
       { met: true, baseline: 'serial' },
       { met: false },
     ];
     expect(targetsTitle(targets)).toBe(
-      '2 of 3 met with piscina (atomics: disabled) as the baseline of scenarios 1 and 2; 1 of 3 met with piscina (default atomics: sync) as the baseline of scenarios 1 and 2',
+      '2 of 3 met with piscina (atomics: async) as the baseline of scenarios 1 and 2; 1 of 3 met with piscina defaults (atomics: sync) as the baseline of scenarios 1 and 2',
     );
     expect(targetsTitle([{ met: true }, { met: false }])).toBe('1 of 2 met');
   });

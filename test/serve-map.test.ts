@@ -63,4 +63,23 @@ describe('serve: POST /map/<fn>', () => {
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
   });
+
+  it('aborts the map when the client disconnects: the inputs not started never run', async () => {
+    const ws = workspace();
+    const server = await serveFunctionsInProcess(ws, { entry: ws.copy('map.ts'), threads: 1 });
+    const client = new AbortController();
+    const answer = fetch(`${server.url}/map/spinCounted?chunkSize=1`, {
+      method: 'POST',
+      body: JSON.stringify(Array(10).fill(200)),
+      signal: client.signal,
+    });
+    answer.catch(() => undefined);
+    // In flight: the map itself, and its chunks sent so far.
+    await expect.poll(() => server.module.stats.inFlight > 0, { timeout: 10_000 }).toBe(true);
+    client.abort();
+    await expect.poll(() => server.module.stats.inFlight, { timeout: 10_000 }).toBe(0);
+    // The input running when the client left finished; of the ten, no more than the one queued behind it ran.
+    expect(await server.module.call('spunCount')).toBeLessThanOrEqual(2);
+    expect(await server.metrics.render()).toMatch(/hotworker_call_errors_total\{[^}]*fn="spinCounted"[^}]*kind="client-gone"[^}]*\} 1/);
+  });
 });

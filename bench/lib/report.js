@@ -8,9 +8,10 @@
 export const NOTES_MARKER = '<!-- notes: written by hand, kept when the tables above are rewritten -->';
 
 /** The two piscina baselines of scenarios 1 and 2; every other target names its own. */
-const BASELINES = ['piscina (atomics: disabled)', 'piscina (default atomics: sync)'];
+const BASELINES = [PISCINA_HOTWORKER_OPTIONS, PISCINA_DEFAULTS];
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { PISCINA_DEFAULTS, PISCINA_HOTWORKER_OPTIONS } from './baselines.js';
 import { markdownTable } from './format.js';
 
 export function writeResultsMarkdown(file, report, charts) {

@@ -235,7 +235,7 @@ export class FleetNode extends EventEmitter<FleetNodeEvents> {
       if (bundle === undefined) {
         throw new HotError('ERR_HOT_LOAD', `Version ${hash} is not stored in Redis (pruned, or never stored)`);
       }
-      const artifact = await artifactFromBundle(bundle.bytes, this.#options.cacheDir, bundle.name);
+      const artifact = await artifactFromBundle(bundle.bytes, this.#options.cacheDir, bundle.name, { commonjs: bundle.commonjs });
       // Breaking changes are checked once by the rollout, for the whole fleet; a rollback
       // must always be possible, whatever the newer version added.
       await this.#module.upgrade({ artifact, allowBreaking: true });
@@ -321,7 +321,7 @@ export async function startNode(options: NodeOptions): Promise<FleetNode> {
     if (bundle === undefined) {
       throw new HotError('ERR_HOT_LOAD', `The fleet's current version ${hash} is not stored in Redis; run \`hotworker rollout\` again`);
     }
-    const artifact = await artifactFromBundle(bundle.bytes, cacheDir, bundle.name);
+    const artifact = await artifactFromBundle(bundle.bytes, cacheDir, bundle.name, { commonjs: bundle.commonjs });
     const module = await hot(artifact, { threads, drainTimeout: options.drainTimeout ?? 30_000, cacheDir });
     const node = new FleetNode(
       id,
@@ -346,7 +346,13 @@ export async function startNode(options: NodeOptions): Promise<FleetNode> {
 /** The first node of a fleet builds its module and offers it as the fleet's first version; another node may win the race. */
 async function seedFleet(store: FleetStore, entry: string, cacheDir: string, name: string): Promise<string> {
   const artifact = await buildArtifact(entry, cacheDir);
-  await store.putBundle({ hash: artifact.hash, bytes: await readFile(artifact.file), name, exports: artifact.exports });
+  await store.putBundle({
+    hash: artifact.hash,
+    bytes: await readFile(artifact.file),
+    name,
+    exports: artifact.exports,
+    commonjs: artifact.commonjs,
+  });
   return store.initCurrent(artifact.hash);
 }
 

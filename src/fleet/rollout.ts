@@ -128,7 +128,7 @@ export async function rollout(options: RolloutOptions): Promise<RolloutResult> {
       }
     }
     const name = basename(entry, extname(entry));
-    await store.putBundle({ hash, bytes: await readFile(artifact.file), name, exports: artifact.exports });
+    await store.putBundle({ hash, bytes: await readFile(artifact.file), name, exports: artifact.exports, commonjs: artifact.commonjs });
     if (current === undefined) {
       await store.setPointers(hash, undefined);
       return finish(store, hash, undefined, options, until);

@@ -12,6 +12,8 @@ export interface StoredBundle {
   /** The module's name (its entry's base name), used to name the file on each node. */
   readonly name: string;
   readonly exports: readonly string[];
+  /** True when the source was CommonJS: nodes serve its `module.exports` (see `artifactFromBundle`). */
+  readonly commonjs: boolean;
 }
 
 /** What a node reports on every heartbeat (kept in Redis until it stops beating). */
@@ -59,6 +61,7 @@ export class FleetStore {
         bytes: bundle.bytes,
         name: bundle.name,
         exports: JSON.stringify(bundle.exports),
+        commonjs: bundle.commonjs ? '1' : '0',
         storedAt: String(Date.now()),
       })
       .sadd(this.#key('bundles'), bundle.hash)
@@ -66,9 +69,21 @@ export class FleetStore {
   }
 
   async getBundle(hash: string): Promise<StoredBundle | undefined> {
-    const [bytes, name, exports] = await this.#redis.hmgetBuffer(this.#key('bundle', hash), 'bytes', 'name', 'exports');
+    const [bytes, name, exports, commonjs] = await this.#redis.hmgetBuffer(
+      this.#key('bundle', hash),
+      'bytes',
+      'name',
+      'exports',
+      'commonjs',
+    );
     if (bytes == null || name == null || exports == null) return undefined;
-    return { hash, bytes, name: name.toString(), exports: JSON.parse(exports.toString()) as string[] };
+    return {
+      hash,
+      bytes,
+      name: name.toString(),
+      exports: JSON.parse(exports.toString()) as string[],
+      commonjs: commonjs?.toString() === '1',
+    };
   }
 
   /** The exports of a stored bundle, without its bytes. */

@@ -5,8 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { AbortPool } from '../abort-pool.js';
 import { HotError, type HotModule } from '../index.js';
-import { AbortPool } from './abort-pool.js';
 import { type AccessPolicy, hasAdminToken } from './access.js';
 import { BodyError, jsonDepthError, readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';
@@ -51,15 +51,8 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
     sendNoExport(response, fn, module);
     return;
   }
-  let body: Buffer;
-  try {
-    body = await readBody(request, context.maxBody);
-  } catch (error) {
-    if (error instanceof BodyError && error.reason === 'too-large') {
-      sendError(response, 413, { name: 'PayloadTooLarge', message: error.message, code: 'ERR_SERVE_BODY_TOO_LARGE' });
-    }
-    return;
-  }
+  const body = await readRequestBody(context, request, response);
+  if (body === undefined) return;
   const args = parseArguments(body);
   if (args instanceof Error) {
     sendError(response, 400, { name: 'BadRequest', message: args.message, code: 'ERR_SERVE_BAD_JSON' });
@@ -73,6 +66,39 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
     });
     return;
   }
+  await answerCall(context, request, response, fn, (signal) => module.run(fn, args, { signal }));
+}
+
+/** The request's body, or undefined once answered 413 (over `maxBody`) or the client is gone. */
+export async function readRequestBody(
+  context: CallContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<Buffer | undefined> {
+  try {
+    return await readBody(request, context.maxBody);
+  } catch (error) {
+    if (error instanceof BodyError && error.reason === 'too-large') {
+      sendError(response, 413, { name: 'PayloadTooLarge', message: error.message, code: 'ERR_SERVE_BODY_TOO_LARGE' });
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Runs the call `start` makes for this request with what serve adds to every call: aborted when
+ * the client goes away, listed in the open calls, counted in metrics and stats, and answered
+ * with its result as JSON (`toJson` shapes it first) or with its error.
+ */
+export async function answerCall(
+  context: CallContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  fn: string,
+  start: (signal: AbortSignal) => Promise<unknown>,
+  toJson?: (result: unknown) => unknown,
+): Promise<void> {
+  const { module } = context;
   // A client that gives up must not leave its call running: a stuck call would hold a worker
   // for good. Aborting a running call ends its worker (the pool starts another); a queued one is dropped.
   if (response.destroyed) return;
@@ -82,7 +108,7 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
   };
   response.on('close', onClose);
   const started = performance.now();
-  const call = module.run(fn, args, { signal: abandoned.signal });
+  const call = start(abandoned.signal);
   // Read in the same tick as the call: the call is pinned to this very version (during a canary, either one).
   const version = versionLabel(module.routedVersion);
   const open = context.openCalls.add(fn, version);
@@ -109,7 +135,7 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
   context.stats.record(version, seconds * 1000, false);
   let json: string;
   try {
-    json = JSON.stringify(result) ?? 'null';
+    json = JSON.stringify(toJson === undefined ? result : toJson(result)) ?? 'null';
   } catch (error) {
     sendError(
       response,
@@ -155,7 +181,7 @@ export function sendNoExport(response: ServerResponse, fn: string, module: HotMo
   );
 }
 
-export function sendCallError(
+function sendCallError(
   context: CallContext,
   request: IncomingMessage,
   response: ServerResponse,

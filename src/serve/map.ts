@@ -6,15 +6,9 @@
  * `?chunkSize=N` sets the chunk size.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
-import { HotError } from '../index.js';
-import { BodyError, jsonDepthError, readBody } from './body.js';
-import { type CallContext, errorDetails, sendCallError, sendNoExport } from './call.js';
-import { sendError, sendMethodNotAllowed, sendText, VERSION_HEADER } from './reply.js';
-import { versionLabel } from './versions.js';
-
-/** Why a map was aborted when its client went away: nobody is left to answer. */
-const CLIENT_GONE = new DOMException('The client closed the connection before the map finished', 'AbortError');
+import { jsonDepthError } from './body.js';
+import { answerCall, type CallContext, errorDetails, readRequestBody, sendNoExport } from './call.js';
+import { sendError, sendMethodNotAllowed } from './reply.js';
 
 export async function handleMap(
   context: CallContext,
@@ -45,72 +39,21 @@ export async function handleMap(
     });
     return;
   }
-  let body: Buffer;
-  try {
-    body = await readBody(request, context.maxBody);
-  } catch (error) {
-    if (error instanceof BodyError && error.reason === 'too-large') {
-      sendError(response, 413, { name: 'PayloadTooLarge', message: error.message, code: 'ERR_SERVE_BODY_TOO_LARGE' });
-    }
-    return;
-  }
+  const body = await readRequestBody(context, request, response);
+  if (body === undefined) return;
   const inputs = parseInputs(body);
   if (inputs instanceof Error) {
     sendError(response, 400, { name: 'BadRequest', message: inputs.message, code: 'ERR_SERVE_BAD_JSON' });
     return;
   }
-  const abandoned = new AbortController();
-  const onClose = () => {
-    if (!response.writableFinished) abandoned.abort(CLIENT_GONE);
-  };
-  if (response.destroyed) return;
-  response.once('close', onClose);
-  const started = performance.now();
-  const mapping = module.map(fn, inputs, { ...options, signal: abandoned.signal });
-  // Read in the same tick as the map: it is pinned to this very version.
-  const version = versionLabel(module.routedVersion);
-  const open = context.openCalls.add(fn, version);
-  let results: unknown[];
-  try {
-    results = await mapping;
-  } catch (error) {
-    const seconds = (performance.now() - started) / 1000;
-    const kind = error === CLIENT_GONE ? 'client-gone' : HotError.is(error) ? error.code : 'thrown';
-    if (!HotError.is(error, 'ERR_HOT_NO_EXPORT')) {
-      context.metrics.recordCall(fn, version, seconds, kind);
-      context.stats.record(version, seconds * 1000, true);
-    }
-    if (error !== CLIENT_GONE) sendCallError(context, request, response, error, fn, version);
-    return;
-  } finally {
-    context.openCalls.remove(open);
-    response.off('close', onClose);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  context.metrics.recordCall(fn, version, seconds);
-  context.stats.record(version, seconds * 1000, false);
-  if (options.settle) {
-    results = (results as PromiseSettledResult<unknown>[]).map((entry) =>
-      entry.status === 'fulfilled' ? entry : { status: 'rejected', reason: errorDetails(context, request, entry.reason) },
-    );
-  }
-  let json: string;
-  try {
-    json = JSON.stringify(results);
-  } catch (error) {
-    sendError(
-      response,
-      500,
-      {
-        name: 'TypeError',
-        message: `${fn}() returned a value that cannot be sent as JSON: ${(error as Error).message}`,
-        code: 'ERR_SERVE_RESULT',
-      },
-      { [VERSION_HEADER]: version },
-    );
-    return;
-  }
-  sendText(response, 200, json, 'application/json; charset=utf-8', { [VERSION_HEADER]: version });
+  // Settling, each failure is shown as a failed call's error would be.
+  const toJson = options.settle
+    ? (results: unknown) =>
+        (results as PromiseSettledResult<unknown>[]).map((entry) =>
+          entry.status === 'fulfilled' ? entry : { status: 'rejected', reason: errorDetails(context, request, entry.reason) },
+        )
+    : undefined;
+  await answerCall(context, request, response, fn, (signal) => module.map(fn, inputs, { ...options, signal }), toJson);
 }
 
 /** The query's `settle` and `chunkSize`, or the error a 400 reports. */

@@ -53,13 +53,16 @@ export interface Fleet {
   readonly flags: readonly string[];
 }
 
-/** A redis-server, a workspace holding the fleet's module, and cleanup of everything started. */
-export async function fleet(): Promise<Fleet> {
+/**
+ * A redis-server, a workspace holding the fleet's module (`fixture`, by default `fleet-job.ts`;
+ * `writeVersion` works on that one only), and cleanup of everything started.
+ */
+export async function fleet(fixture = 'fleet-job.ts'): Promise<Fleet> {
   const ws = workspace();
   const redis = await startRedis();
   ws.defer(() => redis.stop());
   const queue = 'jobs';
-  const module = ws.copy('fleet-job.ts');
+  const module = ws.copy(fixture);
   const source = ws.fixture('fleet-job.ts');
   const flags = ['--redis', redis.url, '--queue', queue];
   return {
