@@ -21,6 +21,18 @@ describe('CommonJS modules', () => {
     await expect(math.call('VERSION' as never)).rejects.toMatchObject({ code: 'ERR_HOT_NO_EXPORT' });
   });
 
+  it('an ES module whose default export is an object is not read as CommonJS: its named exports serve, the object is not spread', async () => {
+    const ws = workspace();
+    const entry = ws.write(
+      'esm-default.ts',
+      "export default { hidden: () => 'hidden' };\nexport function named(): string {\n  return 'named';\n}\n",
+    );
+    const module = await ws.hot(entry, { threads: 1 });
+    expect(await module.call('named')).toBe('named');
+    expect([...module.version.functions]).toEqual(['named']);
+    await expect(module.call('hidden')).rejects.toMatchObject({ code: 'ERR_HOT_NO_EXPORT' });
+  });
+
   it('an upgrade of a CommonJS module that drops an export is refused unless allowBreaking', async () => {
     const ws = workspace();
     const entry = ws.copy('cjs-exports.js');
