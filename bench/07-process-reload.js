@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { int, num, ratio, spread } from './lib/format.js';
+import { waitForLine } from './lib/processes.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { latencyPercentiles, pairedRatio, summarize } from './lib/stats.js';
@@ -240,27 +241,6 @@ function summarizeRuns(runs, params) {
     failures,
     data: { runs: analysed },
   };
-}
-
-/** Resolves the first capture of `pattern` in the child's stdout or stderr; rejects if it exits first. */
-function waitForLine(child, pattern) {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk) => {
-      seen += chunk;
-      const match = pattern.exec(seen);
-      if (match) {
-        child.stdout.off('data', onData);
-        child.stderr.off('data', onData);
-        child.stdout.resume();
-        child.stderr.resume();
-        resolve(match[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the service exited (${code}) before listening:\n${seen}`)));
-  });
 }
 
 function onceMessage(child, type) {
