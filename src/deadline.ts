@@ -7,8 +7,6 @@
  * until the parent aborts or is collected, so one per call or per upgrade grows memory without
  * bound (nodejs/node#55351, #54614). Here `dispose()` removes the listener and the timer.
  */
-import { AbortPool } from './abort-pool.js';
-
 export interface Deadline {
   /** Aborts with the parent's reason, or with `'deadline'` when the time is up. */
   readonly signal: AbortSignal;
@@ -18,13 +16,9 @@ export interface Deadline {
   dispose(): void;
 }
 
-/** Deadlines' controllers, reused once disposed unaborted with no listener left (one per call with a timeout otherwise). */
-const controllers = new AbortPool();
-
 export function deadline(parent: AbortSignal | undefined, ms: number): Deadline {
-  const controller = controllers.take();
+  const controller = new AbortController();
   let expired = false;
-  let disposed = false;
   const onParentAbort = () => controller.abort(parent?.reason);
   const timer = Number.isFinite(ms)
     ? setTimeout(() => {
@@ -40,12 +34,8 @@ export function deadline(parent: AbortSignal | undefined, ms: number): Deadline 
       return expired;
     },
     dispose() {
-      if (disposed) return;
-      disposed = true;
       clearTimeout(timer);
       parent?.removeEventListener('abort', onParentAbort);
-      // Kept only when nothing listens to its signal any more (piscina removes its listener when the task settles).
-      controllers.release(controller);
     },
   };
 }

@@ -203,7 +203,6 @@ class MapRun {
         offset += chunk.length;
       }
       this.#total = offset;
-      if (offset === 0) this.#results.length = 0;
     } catch (error) {
       // Reading the inputs threw.
       this.#fail(error);

@@ -5,8 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { AbortPool } from '../abort-pool.js';
 import { HotError, type HotModule } from '../index.js';
+import { AbortPool } from './abort-pool.js';
 import { type AccessPolicy, hasAdminToken } from './access.js';
 import { BodyError, jsonDepthError, readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';

@@ -1,9 +1,9 @@
-// serve and call deadlines reuse an AbortController once the call has settled, and only a controller as good
+// serve reuses a call's AbortController once the call has settled, and only a controller as good
 // as new: never one that was aborted (a client that went away) or that still has a listener.
 import { describe, expect, it } from 'vitest';
-import { AbortPool } from '../dist/src/abort-pool.js';
+import { AbortPool } from '../dist/src/serve/abort-pool.js';
 
-describe('abort controllers reused between calls', () => {
+describe('serve: abort controllers reused between calls', () => {
   it('takes back a controller that was not aborted and that nobody listens to', () => {
     const pool = new AbortPool();
     const first = pool.take();

@@ -1,10 +1,10 @@
 /**
  * Abort controllers used again once a call settles unaborted.
  *
- * Every call `serve` makes carries a signal (a client that goes away aborts its call), every
- * call with a timeout carries its deadline's, and Node 20 takes a few microseconds to make an
- * `AbortSignal`: a measurable share of a trivial call's cost on the main thread (bench scenario
- * 11). Almost no call is abandoned or times out, so almost every controller can serve the next call. One is only taken back when it is safe to: not
+ * Every call `serve` makes carries a signal (a client that goes away aborts its call), and
+ * Node 20 takes a few microseconds to make an `AbortSignal`: a measurable share of a trivial
+ * call's cost on the main thread (bench scenario 11). Almost no call is abandoned, so almost
+ * every controller can serve the next call. One is only taken back when it is safe to: not
  * aborted, and with no `abort` listener left on its signal (the library and piscina remove
  * theirs when the call settles; one left behind would hear the next call's abort).
  */
