@@ -46,7 +46,12 @@ const groups: Record<string, readonly string[]> = {
     'test/serve-deep-body.test.ts',
   ],
   /** src/serve/failure.ts: upgrade failures as the log, the admin routes and the CLI show them. */
-  'serve-failure': ['test/serve-admin.test.ts', 'test/serve-watch.test.ts', 'test/cli-advice.test.ts'],
+  'serve-failure': [
+    'test/serve-failure-summary.test.ts',
+    'test/serve-admin.test.ts',
+    'test/serve-watch.test.ts',
+    'test/cli-advice.test.ts',
+  ],
 };
 
 function selected(names: string | undefined): string[] {

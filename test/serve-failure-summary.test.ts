@@ -69,6 +69,12 @@ describe('serve: failure summaries', () => {
     expect(summarizeFailure(loadError(distOwn)).where).toBe('dist/workers.ts:5:3');
   });
 
+  it('reads a path with colons in it, and no line of a message that spans lines as a frame', () => {
+    expect(summarizeFailure(loadError(`Error\n    at f (${here('src/v1:2:3/m.ts')}:4:5)`)).where).toBe('src/v1:2:3/m.ts:4:5');
+    const quoted = `Error: bad config\nUnexpected token at ${here('config.json')}:3:5\n    at ${here('src/m.ts')}:2:1`;
+    expect(summarizeFailure(loadError(quoted)).where).toBe('src/m.ts:2:1');
+  });
+
   it('has no location when no frame is the module’s, or there is no stack', () => {
     const internal = `Error\n    at ModuleJob.run (node:internal/modules/esm/module_job:234:25)\n    at f (${here('node_modules/d/i.js')}:1:1)`;
     expect(summarizeFailure(loadError(internal)).where).toBeUndefined();
@@ -102,6 +108,8 @@ describe('serve: failure summaries', () => {
     );
     expect(renameOption('raise `loadTimeout`', 'loadTimeout', { callTimeout: '--call-timeout' })).toBe('raise `loadTimeout`');
     expect(renameOption('raise `loadTimeout`', undefined, { loadTimeout: '--load-timeout' })).toBe('raise `loadTimeout`');
+    // With no option named, the table is not read at all (not even a key spelled `undefined`).
+    expect(renameOption('raise `undefined`', undefined, { undefined: '--nothing' })).toBe('raise `undefined`');
     // Only a HotError names the option its advice is about.
     const foreign = Object.assign(new Error('raise `loadTimeout`'), { option: 'loadTimeout' });
     expect(summarizeFailure(foreign, { loadTimeout: '--load-timeout' }).message).toBe('raise `loadTimeout`');

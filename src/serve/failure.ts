@@ -39,7 +39,7 @@ export function failureLine(summary: FailureSummary): string {
  */
 export function renameOption(message: string, option: string | undefined, optionNames: Readonly<Record<string, string>>): string {
   const name = option === undefined ? undefined : optionNames[option];
-  if (option === undefined || name === undefined) return message;
+  if (name === undefined) return message;
   return message.replaceAll(`\`${option}: true\``, name).replaceAll(`\`${option}\``, name);
 }
 
