@@ -44,6 +44,7 @@ const groups: Record<string, readonly string[]> = {
     'test/serve-map.test.ts',
     'test/serve-stream.test.ts',
     'test/serve-deep-body.test.ts',
+    'test/serve-body-arrival.test.ts',
   ],
   /** src/serve/failure.ts: upgrade failures as the log, the admin routes and the CLI show them. */
   'serve-failure': [
