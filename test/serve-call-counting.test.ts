@@ -1,0 +1,35 @@
+// What serve counts for each call it answers: in /metrics, a failure under its kind (the
+// library's code, or `thrown`) and the time in seconds; in /_hot/status, calls, errors and
+// latency in milliseconds, per version.
+import { describe, expect, it } from 'vitest';
+import { call, serveFunctionsInProcess } from './support/serve.js';
+import { workspace } from './support/workspace.js';
+
+describe('serve: counting calls', () => {
+  it('counts a failure under its code, and a call’s time in seconds (metrics) and milliseconds (status)', async () => {
+    const server = await serveFunctionsInProcess(workspace(), { callTimeout: 300, threads: 2 });
+    const waited = await call(server.url, 'wait', [200]);
+    expect(waited.body).toBe(200);
+    expect((await call(server.url, 'fail', ['no'])).status).toBe(500);
+    expect((await call(server.url, 'spin', [60_000])).status).toBe(504);
+    const version = waited.version;
+
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toContain(`hotworker_call_errors_total{fn="spin",version="${version}",kind="ERR_HOT_CALL_TIMEOUT"} 1`);
+    expect(text).toContain(`hotworker_call_errors_total{fn="fail",version="${version}",kind="thrown"} 1`);
+    expect(text).not.toContain(`hotworker_call_errors_total{fn="wait"`);
+    const sum = Number(/hotworker_call_duration_seconds_sum\{fn="wait",version="[^"]+"\} (\S+)/.exec(text)?.[1]);
+    // At least the 200 ms it waited; under the test's own 30 s limit: so counted in seconds.
+    expect(sum).toBeGreaterThanOrEqual(0.2);
+    expect(sum).toBeLessThan(30);
+
+    const status = (await (await fetch(`${server.url}/_hot/status`)).json()) as {
+      versions: Array<{ calls: number; errors: number; latencyMs: { max: number } | null }>;
+    };
+    expect(status.versions).toHaveLength(1);
+    const figures = status.versions[0];
+    expect(figures).toMatchObject({ calls: 3, errors: 2 });
+    expect(figures?.latencyMs?.max).toBeGreaterThanOrEqual(200);
+    expect(figures?.latencyMs?.max).toBeLessThan(30_000);
+  });
+});
