@@ -13,6 +13,8 @@ describe('serve: counting calls', () => {
     expect((await call(server.url, 'fail', ['no'])).status).toBe(500);
     expect((await call(server.url, 'spin', [60_000])).status).toBe(504);
     const version = waited.version;
+    // Each call left the open calls (a shutdown names those it has to cut) when it ended.
+    expect(server.openCalls.size).toBe(0);
 
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).toContain(`hotworker_call_errors_total{fn="spin",version="${version}",kind="ERR_HOT_CALL_TIMEOUT"} 1`);

@@ -1,7 +1,7 @@
 // The body of each error answer to POST /call/<fn>, field by field: the name, the message a
 // caller can act on, the code, and only the fields that carry something.
 import { describe, expect, it } from 'vitest';
-import { callRaw, serveFunctionsInProcess } from './support/serve.js';
+import { callRaw, rawRequest, serveFunctionsInProcess } from './support/serve.js';
 import { workspace } from './support/workspace.js';
 
 async function serve(fixture: string, options: { maxBody?: number } = {}) {
@@ -62,5 +62,23 @@ describe('serve: the bodies of error answers', () => {
     const thrown = await callRaw(server.url, 'throwString');
     expect(thrown.status).toBe(500);
     expect(thrown.body).toEqual({ error: { name: 'Error', message: 'Non-error value thrown: "not an error"' } });
+  });
+
+  it('503 ServiceUnavailable once the module takes no more calls, and asks the client to close the connection', async () => {
+    const server = await serve('serve-functions.ts');
+    const version = (await callRaw(server.url, 'add', '[1,2]')).version;
+    await server.module.close();
+    const answer = await rawRequest(server.url, {
+      method: 'POST',
+      path: '/call/add',
+      headers: { host: new URL(server.url).host },
+      body: '[1,2]',
+    });
+    expect(answer.status).toBe(503);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.headers['hotworker-version']).toBe(version);
+    expect(JSON.parse(answer.body)).toEqual({
+      error: { name: 'ServiceUnavailable', message: 'The server is shutting down', code: 'ERR_HOT_CLOSED' },
+    });
   });
 });
