@@ -32,7 +32,7 @@ const groups: Record<string, readonly string[]> = {
     'test/fault-replacement-load.test.ts',
     'test/map.test.ts',
   ],
-  /** src/serve/call.ts: the tests that send calls to a `hotworker serve` child (~30 s). */
+  /** src/serve/call.ts: the tests that send calls to serve, in a child or in this process (~35 s). */
   'serve-call': [
     'test/serve-http.test.ts',
     'test/serve-errors.test.ts',
@@ -45,6 +45,12 @@ const groups: Record<string, readonly string[]> = {
     'test/serve-stream.test.ts',
     'test/serve-deep-body.test.ts',
     'test/serve-body-arrival.test.ts',
+    // In-process, written for this file's survivors.
+    'test/serve-call-error-bodies.test.ts',
+    'test/serve-call-counting.test.ts',
+    'test/serve-call-lost-export.test.ts',
+    'test/serve-call-version-header.test.ts',
+    'test/serve-client-leaves-mid-body.test.ts',
   ],
   /** src/serve/failure.ts: upgrade failures as the log, the admin routes and the CLI show them. */
   'serve-failure': [

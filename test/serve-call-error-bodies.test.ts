@@ -33,6 +33,13 @@ describe('serve: the bodies of error answers', () => {
     });
   });
 
+  it('404 before the body is read: an unknown name with a body that is not JSON', async () => {
+    const server = await serve('serve-functions.ts');
+    const answer = await callRaw(server.url, 'missing', '[1, 2');
+    expect(answer.status).toBe(404);
+    expect(answer.body).toMatchObject({ error: { code: 'ERR_HOT_NO_EXPORT' } });
+  });
+
   it('413 PayloadTooLarge', async () => {
     const server = await serve('serve-functions.ts', { maxBody: 64 });
     const answer = await callRaw(server.url, 'echo', JSON.stringify('x'.repeat(100)));
