@@ -50,8 +50,8 @@ export default defineScenario(import.meta.url, {
     const params = {
       runs: quick ? 1 : 5,
       rounds: 2,
-      blockS: quick ? 1 : 1.5,
-      warmupS: quick ? 0.5 : 1,
+      blockS: quick ? 0.5 : 1.5,
+      warmupS: quick ? 0.25 : 1,
       connections: CONNECTIONS,
       threads: THREADS,
       path: PATH,
