@@ -40,7 +40,7 @@ export default defineScenario(import.meta.url, {
     const pinned = process.argv.includes(PINNED_FLAG);
     const params = {
       runs: quick ? 1 : 9,
-      rounds: quick ? 4 : 24,
+      rounds: quick ? 3 : 24,
       callsPerBlock: 50,
       warmupCalls: quick ? 300 : 1_000,
       threads: pinned ? [1] : [1, 2],

@@ -28,8 +28,8 @@ export default defineScenario(import.meta.url, {
     const params = {
       runs: quick ? 1 : 3,
       warmupMs: quick ? 300 : 1_000,
-      steadyMs: quick ? 1_000 : 4_000,
-      upgradingMs: quick ? 2_000 : 20_000,
+      steadyMs: quick ? 500 : 4_000,
+      upgradingMs: quick ? 1_000 : 20_000,
       upgradeEveryMs: 1_000,
       callers: CALLERS,
       threads: THREADS,
