@@ -9,9 +9,10 @@
  * - a hand-written `node:http` server that parses the JSON body and runs the function in a piscina
  *   pool with piscina's defaults and the same thread count (bench/fixtures/http-service.js).
  * In a full run, two more hand-written servers split the difference between the two: the same
- * server on a piscina pool with the options hotworker passes, and on hotworker's library called
- * as `serve` calls it (an AbortSignal per call, a 30 s call timeout). What `hotworker serve`
- * takes beyond the last one is serve's own request path.
+ * server on a piscina pool with the options hotworker passes, and on hotworker's public API as
+ * an embedding server would call it (`module.run()` with a new AbortSignal per call, a 30 s
+ * call timeout). `hotworker serve` itself gives each call a cheaper signal of its own (a
+ * CallSignal, src/call-signal.ts), so it can answer more than that last row.
  *
  * Both services run side by side for the whole scenario; autocannon drives one at a time, in
  * short blocks that alternate (the order reversed every other round), so that another tenant's

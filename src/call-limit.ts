@@ -1,30 +1,27 @@
+import { CallSignal, type SignalLike } from './call-signal.js';
+
 /**
  * What a call with a timeout hands piscina as its signal: it aborts when the caller's own
- * signal aborts or when the timeout passes, whichever comes first.
- *
- * A plain object, not an `AbortSignal`: piscina needs only `aborted`, `reason` and one 'abort'
- * listener of whatever it is given, and Node 20 takes microseconds to make an AbortSignal and to
- * add and remove a listener on one, a measurable share of a trivial call with a timeout (every
- * call `hotworker serve` makes has one). {@link deadline} stays for everything else.
+ * signal aborts or when the timeout passes, whichever comes first. A {@link CallSignal}, so a
+ * plain object (see call-signal.ts for why); {@link deadline} stays for everything else.
  */
-export class CallLimit {
-  /** True once aborted, by the caller's signal or by the timeout. */
-  aborted = false;
-  /** The caller's signal's reason, or `'deadline'`. */
-  reason: unknown = undefined;
+export class CallLimit extends CallSignal {
   #expired = false;
-  #listener: (() => void) | undefined;
   readonly #timer: NodeJS.Timeout;
-  readonly #parent: AbortSignal | undefined;
+  readonly #parent: SignalLike | undefined;
   readonly #onParentAbort: (() => void) | undefined;
 
-  /** @param ms - a finite timeout in milliseconds (`Infinity` needs no limit) */
-  constructor(parent: AbortSignal | undefined, ms: number) {
+  /**
+   * @param parent - the caller's signal, if any
+   * @param ms - a finite timeout in milliseconds (`Infinity` needs no limit)
+   */
+  constructor(parent: SignalLike | undefined, ms: number) {
+    super();
     this.#parent = parent;
     this.#timer = setTimeout(CallLimit.#expire, ms, this);
     if (parent === undefined) return;
-    this.#onParentAbort = () => this.#abort(parent.reason);
-    if (parent.aborted) this.#abort(parent.reason);
+    this.#onParentAbort = () => this.abort(parent.reason);
+    if (parent.aborted) this.abort(parent.reason);
     else parent.addEventListener('abort', this.#onParentAbort, { once: true });
   }
 
@@ -33,33 +30,18 @@ export class CallLimit {
     return this.#expired;
   }
 
-  /** piscina's listener (it adds one per task, and removes it when the task settles). */
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.#listener = listener;
-  }
-
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    if (this.#listener === listener) this.#listener = undefined;
-  }
-
-  /** Clears the timer and stops listening to the caller's signal. Idempotent. */
+  /**
+   * Clears the timer and stops listening to the caller's signal, once the call has settled
+   * (piscina removes its own listener then). Idempotent.
+   */
   dispose(): void {
     clearTimeout(this.#timer);
     if (this.#onParentAbort !== undefined) this.#parent?.removeEventListener('abort', this.#onParentAbort);
-    this.#listener = undefined;
   }
 
   static #expire(limit: CallLimit): void {
+    if (limit.aborted) return;
     limit.#expired = true;
-    limit.#abort('deadline');
-  }
-
-  #abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const listener = this.#listener;
-    this.#listener = undefined;
-    listener?.();
+    limit.abort('deadline');
   }
 }

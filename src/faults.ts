@@ -3,6 +3,7 @@
  * coded error. A function's own error passes through unwrapped; everything else is a
  * HotError with the original as `cause`.
  */
+import type { SignalLike } from './call-signal.js';
 import { locateCloneFailure } from './clone.js';
 import { HotError, HotErrorCodes } from './errors.js';
 import { deserializeError, type ExitReport, FAULT, findUncloneable, isFault, type Uncloneable } from './protocol.js';
@@ -13,7 +14,7 @@ export interface FailedCall {
   readonly args: readonly unknown[];
   readonly version: number;
   /** The caller's own AbortSignal, if any. */
-  readonly signal: AbortSignal | undefined;
+  readonly signal: SignalLike | undefined;
   /** Set when the call's timeout fired: its limit in ms. */
   readonly timedOutAfterMs: number | undefined;
   /** Why the generation's pool was destroyed, if it was. */

@@ -7,6 +7,7 @@ import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { type Artifact, bundleSource } from './build.js';
 import { CallLimit } from './call-limit.js';
+import type { SignalLike } from './call-signal.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
@@ -229,7 +230,7 @@ export class Generation {
    * Runs one exported function in a worker of this generation. The caller has checked the
    * name. Every promise settles: with the function's result, its own error, or a HotError.
    */
-  run(fn: string, args: readonly unknown[], options?: CallOptions, channels?: TaskChannels): Promise<unknown> {
+  run(fn: string, args: readonly unknown[], options?: RunCallOptions, channels?: TaskChannels): Promise<unknown> {
     // The common case, no per-call options and no timeout: nothing allocated beyond the task.
     if (options === undefined && channels === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
       return this.#track(fn, args, undefined, undefined, undefined);
@@ -265,7 +266,7 @@ export class Generation {
         args,
         version,
         // Without a timeout, the signal piscina had is the caller's own.
-        signal: timeout ? timeout.userSignal : (options?.signal as AbortSignal | undefined),
+        signal: timeout ? timeout.userSignal : options?.signal,
         timedOutAfterMs: timeout?.limit.expired ? timeout.ms : undefined,
         endReason: this.#endReason,
         transferred: options?.transferList !== undefined,
@@ -471,7 +472,7 @@ interface LoadedFunctions {
 /** piscina's run options. */
 interface RunOptions {
   /** The caller's own signal, or the call's {@link CallLimit} when it has a timeout. */
-  signal: AbortSignal | CallLimit | undefined;
+  signal: SignalLike | undefined;
   transferList: TransferListItem[] | undefined;
 }
 
@@ -479,8 +480,11 @@ interface RunOptions {
 interface CallTimeout {
   limit: CallLimit;
   ms: number;
-  userSignal: AbortSignal | undefined;
+  userSignal: SignalLike | undefined;
 }
+
+/** A call's options as `Generation.run()` takes them: `signal` may also be a `CallSignal` (call-signal.ts). */
+export type RunCallOptions = Omit<CallOptions, 'signal'> & { readonly signal?: SignalLike | undefined };
 
 function isExitReport(message: unknown): message is ExitReport {
   return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === EXIT_REPORT;

@@ -17,12 +17,13 @@ import {
 } from './api.js';
 import { type Artifact, buildArtifact, isArtifact, resolveEntry } from './build.js';
 import { CacheLease } from './cache.js';
+import type { CallSignal } from './call-signal.js';
 import { openCallbacks, runWithCallbacks } from './callbacks.js';
 import { describeFailure, type FailReason, type RolloutFigures, type Watch } from './canary.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { callError, generatorCalled } from './faults.js';
-import { type DrainResult, Generation, type GenerationSettings, type VersionInfo } from './generation.js';
+import { type DrainResult, Generation, type GenerationSettings, type RunCallOptions, type VersionInfo } from './generation.js';
 import { dispose, handOver } from './hooks.js';
 import { type MapInputs, type MapOptions, runMap, validateMap } from './map.js';
 import {
@@ -288,6 +289,14 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   /**
+   * @internal `run()` as `hotworker serve` makes its calls: the arguments are an array it parsed
+   * from JSON, and `signal` is a {@link CallSignal}, which costs a call less than an `AbortSignal`.
+   */
+  runWithCallSignal(name: string, args: unknown[], signal: CallSignal): Promise<unknown> {
+    return this.#run(name, args, { signal });
+  }
+
+  /**
    * Calls `name(input)` for every input and resolves with the results in input order. Inputs
    * travel to the workers in chunks (see {@link MapOptions.chunkSize}) and every worker takes
    * chunks, so many small inputs cost about what one call per chunk costs. The whole map runs
@@ -388,7 +397,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     );
   }
 
-  #run(name: string, args: readonly unknown[], options: CallOptions | undefined): Promise<unknown> {
+  #run(name: string, args: readonly unknown[], options: RunCallOptions | undefined): Promise<unknown> {
     if (this.#closing.signal.aborted) {
       return Promise.reject(
         new HotError('ERR_HOT_CLOSED', `Cannot call ${String(name)}(): the module ${this.#entry} is closed`, { fn: String(name) }),
@@ -618,9 +627,14 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const entry = given?.entry ?? (options.entry === undefined ? this.#entry : resolveEntry(options.entry));
     const artifact = given ?? (await buildArtifact(entry, this.#context.cacheDir));
     this.#assertOpen('upgrade');
-    await this.#holdBundles(artifact);
+    // The lease on the new bundle (a file written and renamed) is written while the new version
+    // loads, not before: under load each file operation waits for a turn of the busy event loop,
+    // and the workers need only the bundle (one pruned meanwhile is written back from its bytes,
+    // workers/bundle.ts). The lease never rejects (cache.ts).
+    const held = this.#holdBundles(artifact);
     const current = this.#current.version;
     if (artifact.hash === current.hash && options.restart !== true) {
+      await held;
       this.#entry = entry;
       return current;
     }
@@ -629,6 +643,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (!artifact.commonjs) assertCompatible(current, draft, options);
     phase('load', { version: draft.id, threads: this.#context.options.minThreads });
     const next = await this.#start(artifact, draft, true, () => phase('verify', { version: draft.id }));
+    await held;
     if (artifact.commonjs) {
       try {
         assertCompatible(current, next.version, options);

@@ -21,12 +21,27 @@ export class BodyError extends Error {
  * `too-large` as soon as the declared length or the bytes received pass the limit (the rest
  * is not read), or `aborted` when the client closes the request first.
  */
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     discard(request);
-    return Promise.reject(tooLarge(limit));
+    throw tooLarge(limit);
   }
+  // A small body mostly comes in the packet that brought the headers. The request is handed
+  // over as soon as its headers are read, but one microtask later the parser has put the rest
+  // of that packet in the request's buffer: a body whose declared length is all there is taken
+  // from it at once, without switching the stream to flowing mode and without four listeners
+  // per request (a measurable share of a trivial call's cost, bench scenario 11).
+  await undefined;
+  if (declared > 0 && request.readableLength === declared && request.readableFlowing !== true) {
+    // `read()` hands over everything buffered, joined into one Buffer when it came in pieces.
+    return request.read() as Buffer;
+  }
+  return readStreaming(request, limit);
+}
+
+/** Reads the body as it arrives: for one that did not come whole with its headers. */
+function readStreaming(request: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -5,8 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { CallSignal } from '../call-signal.js';
 import { HotError, type HotModule } from '../index.js';
-import { AbortPool } from './abort-pool.js';
 import { type AccessPolicy, hasAdminToken } from './access.js';
 import { BodyError, jsonDepthError, readBody } from './body.js';
 import type { ServeMetrics } from './metrics.js';
@@ -35,8 +35,19 @@ export interface CallContext {
 /** Why a call was aborted when its client went away: nobody is left to answer. */
 const CLIENT_GONE = new DOMException('The client closed the connection before the call finished', 'AbortError');
 
-/** The calls' abort controllers, reused while no call is abandoned (see abort-pool.ts). */
-const controllers = new AbortPool();
+/** The signal of each call in flight, by the response that will carry its answer. */
+const inFlight = new WeakMap<ServerResponse, CallSignal>();
+
+/**
+ * Called by the server for every response that closes: a call still running for it has lost
+ * its client, and is aborted. A client that gives up must not leave its call running: a stuck
+ * call would hold a worker for good. Aborting a running call ends its worker (the pool starts
+ * another); a queued one is dropped.
+ */
+export function abandonCall(response: ServerResponse): void {
+  if (response.writableFinished) return;
+  inFlight.get(response)?.abort(CLIENT_GONE);
+}
 
 export async function handleCall(context: CallContext, request: IncomingMessage, response: ServerResponse, fn: string): Promise<void> {
   const { module } = context;
@@ -66,7 +77,7 @@ export async function handleCall(context: CallContext, request: IncomingMessage,
     });
     return;
   }
-  await answerCall(context, request, response, fn, (signal) => module.run(fn, args, { signal }));
+  await answerCall(context, request, response, fn, (signal) => module.runWithCallSignal(fn, args, signal));
 }
 
 /** The request's body, or undefined once answered 413 (over `maxBody`) or the client is gone. */
@@ -87,28 +98,24 @@ export async function readRequestBody(
 
 /**
  * Runs the call `start` makes for this request with what serve adds to every call: aborted when
- * the client goes away, listed in the open calls, counted in metrics and stats, and answered
- * with its result as JSON (`toJson` shapes it first) or with its error.
+ * the client goes away (`signal`, see {@link abandonCall}), listed in the open calls, counted
+ * in metrics and stats, and answered with its result as JSON (`toJson` shapes it first) or
+ * with its error.
  */
 export async function answerCall(
   context: CallContext,
   request: IncomingMessage,
   response: ServerResponse,
   fn: string,
-  start: (signal: AbortSignal) => Promise<unknown>,
+  start: (signal: CallSignal) => Promise<unknown>,
   toJson?: (result: unknown) => unknown,
 ): Promise<void> {
   const { module } = context;
-  // A client that gives up must not leave its call running: a stuck call would hold a worker
-  // for good. Aborting a running call ends its worker (the pool starts another); a queued one is dropped.
   if (response.destroyed) return;
-  const abandoned = controllers.take();
-  const onClose = () => {
-    if (!response.writableFinished) abandoned.abort(CLIENT_GONE);
-  };
-  response.on('close', onClose);
+  const signal = new CallSignal();
+  inFlight.set(response, signal);
   const started = performance.now();
-  const call = start(abandoned.signal);
+  const call = start(signal);
   // Read in the same tick as the call: the call is pinned to this very version (during a canary, either one).
   const version = versionLabel(module.routedVersion);
   const open = context.openCalls.add(fn, version);
@@ -127,8 +134,7 @@ export async function answerCall(
     return;
   } finally {
     context.openCalls.remove(open);
-    response.off('close', onClose);
-    controllers.release(abandoned);
+    inFlight.delete(response);
   }
   const seconds = (performance.now() - started) / 1000;
   context.metrics.recordCall(fn, version, seconds);

@@ -53,7 +53,19 @@ export async function handleMap(
           entry.status === 'fulfilled' ? entry : { status: 'rejected', reason: errorDetails(context, request, entry.reason) },
         )
     : undefined;
-  await answerCall(context, request, response, fn, (signal) => module.map(fn, inputs, { ...options, signal }), toJson);
+  await answerCall(
+    context,
+    request,
+    response,
+    fn,
+    (signal) => {
+      // map() takes an AbortSignal: the call's signal aborts it when the client goes away.
+      const controller = new AbortController();
+      signal.addEventListener('abort', () => controller.abort(signal.reason));
+      return module.map(fn, inputs, { ...options, signal: controller.signal });
+    },
+    toJson,
+  );
 }
 
 /** The query's `settle` and `chunkSize`, or the error a 400 reports. */

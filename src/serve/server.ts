@@ -8,6 +8,7 @@ import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions, 
 import { type AccessPolicy, accessPolicy } from './access.js';
 import { Activity } from './activity.js';
 import type { Transition } from './admin.js';
+import { abandonCall } from './call.js';
 import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
 import { LiveFeed } from './live.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
@@ -300,6 +301,7 @@ export class HotServer implements RouterContext {
 
   /** An answer is finished (or its client gone). */
   #answerClosed(response: ServerResponse): void {
+    abandonCall(response);
     this.#open.delete(response);
     if (this.#closing !== undefined) this.#http.closeIdleConnections();
     if (this.#open.size === 0) this.#onIdle?.();

@@ -10,8 +10,16 @@ export function versionName(version: VersionInfo): string {
 
 /** `3-a1b2c3d4`: the version as the `hotworker-version` header and metric labels carry it. */
 export function versionLabel(version: VersionInfo): string {
-  return `${version.id}-${version.hash.slice(0, 8)}`;
+  // Every answer carries its version's label: made once per version, not per request.
+  let label = labels.get(version);
+  if (label === undefined) {
+    label = `${version.id}-${version.hash.slice(0, 8)}`;
+    labels.set(version, label);
+  }
+  return label;
 }
+
+const labels = new WeakMap<VersionInfo, string>();
 
 /** The version as JSON answers (status, admin) show it. */
 export function versionJson(version: VersionInfo): {
