@@ -30,11 +30,13 @@ describe('serve: counting calls', () => {
     expect(seconds('spin')).toBeLessThan(30);
 
     const status = (await (await fetch(`${server.url}/_hot/status`)).json()) as {
-      versions: Array<{ calls: number; errors: number; latencyMs: { max: number } | null }>;
+      versions: Array<{ calls: number; errors: number; latencyMs: { p50: number; max: number } | null }>;
     };
     expect(status.versions).toHaveLength(1);
     const figures = status.versions[0];
     expect(figures).toMatchObject({ calls: 3, errors: 2 });
+    // The middle of [fail (a few ms), wait (200 ms), spin (300 ms)]: an answered call's time in ms.
+    expect(figures?.latencyMs?.p50).toBeGreaterThanOrEqual(200);
     // The timed-out call, the slowest: a failure's time is counted in milliseconds too.
     expect(figures?.latencyMs?.max).toBeGreaterThanOrEqual(300);
     expect(figures?.latencyMs?.max).toBeLessThan(30_000);
