@@ -26,7 +26,7 @@ describe('serve: a function its worker lost', () => {
     expect(lost.body).toEqual({
       error: {
         name: 'NotFound',
-        message: `add is not an exported function of module.ts (version ${lost.version}); exported functions: add, breakNext`,
+        message: `add is not an exported function of module.ts (version ${lost.version}); exported functions: ${server.module.version.functions.join(', ')}`,
         code: 'ERR_HOT_NO_EXPORT',
       },
     });
