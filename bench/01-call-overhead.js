@@ -39,8 +39,8 @@ export default defineScenario(import.meta.url, {
   async run({ quick, scratch }) {
     const pinned = process.argv.includes(PINNED_FLAG);
     const params = {
-      runs: quick ? 2 : 9,
-      rounds: quick ? 6 : 24,
+      runs: quick ? 1 : 9,
+      rounds: quick ? 3 : 24,
       callsPerBlock: 50,
       warmupCalls: quick ? 300 : 1_000,
       threads: pinned ? [1] : [1, 2],

@@ -34,7 +34,7 @@ export default defineScenario(import.meta.url, {
   id: '02',
   title: `Throughput: trivial calls in flight in batches, ${THREADS} threads`,
   async run({ quick, scratch }) {
-    const params = { runs: quick ? 2 : 7, batch: 1_000, batchesPerRun: quick ? 5 : 20, threads: THREADS };
+    const params = { runs: quick ? 1 : 7, batch: 1_000, batchesPerRun: quick ? 3 : 20, threads: THREADS };
     const contenders = [direct, ...threaded];
     const progress = new Progress('throughput', params.runs * params.batchesPerRun);
     const dir = scratch();

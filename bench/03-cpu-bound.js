@@ -18,7 +18,7 @@ export default defineScenario(import.meta.url, {
   id: '03',
   title: `CPU-bound work: fib(27) × 200 on ${THREADS} threads vs serial in the main thread`,
   async run({ quick, scratch }) {
-    const params = { runs: quick ? 2 : 7, n: 27, calls: 200, threads: THREADS };
+    const params = { runs: quick ? 1 : 7, n: 27, calls: 200, threads: THREADS };
     const progress = new Progress('cpu-bound', params.runs);
     const dir = scratch();
     const contenders = [direct, piscina, hotworkerApi];

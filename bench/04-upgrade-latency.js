@@ -33,7 +33,7 @@ export default defineScenario(import.meta.url, {
   id: '04',
   title: 'Upgrade latency: a small module (entry + 2 imports), alternating content',
   async run({ quick, scratch }) {
-    const params = { runs: quick ? 1 : 3, upgradesPerRun: quick ? 10 : 50, servingUpgradesPerRun: quick ? 5 : 10, threads: THREADS };
+    const params = { runs: quick ? 1 : 3, upgradesPerRun: quick ? 2 : 50, servingUpgradesPerRun: quick ? 2 : 10, threads: THREADS };
     const progress = new Progress('upgrade latency', params.runs * (params.upgradesPerRun + params.servingUpgradesPerRun));
     const runs = [];
     for (let run = 0; run < params.runs; run++) runs.push(await oneRun(scratch(), params, progress));

@@ -27,9 +27,9 @@ export default defineScenario(import.meta.url, {
   async run({ quick, scratch }) {
     const params = {
       runs: quick ? 1 : 3,
-      warmupMs: quick ? 500 : 1_000,
-      steadyMs: quick ? 2_000 : 4_000,
-      upgradingMs: quick ? 5_000 : 20_000,
+      warmupMs: quick ? 300 : 1_000,
+      steadyMs: quick ? 500 : 4_000,
+      upgradingMs: quick ? 1_000 : 20_000,
       upgradeEveryMs: 1_000,
       callers: CALLERS,
       threads: THREADS,

@@ -45,8 +45,8 @@ export default defineScenario(import.meta.url, {
     }
     const params = {
       runs: quick ? 1 : 3,
-      durationS: quick ? 2 : 10,
-      warmupS: quick ? 0.5 : 1,
+      durationS: quick ? 1.5 : 10,
+      warmupS: quick ? 0.25 : 1,
       connections: CONNECTIONS,
       workers: WORKERS,
       path: '/call/work',

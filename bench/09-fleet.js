@@ -37,8 +37,8 @@ export default defineScenario(import.meta.url, {
     if (REDIS === undefined) return { skipped: 'redis-server is not installed (apt-get install -y redis-server)' };
     const params = {
       runs: quick ? 1 : 3,
-      jobs: quick ? 600 : 3000,
-      nodes: [1, 2, 3],
+      jobs: quick ? 200 : 3000,
+      nodes: quick ? [1, 3] : [1, 2, 3],
       threads: THREADS,
       job: 'fib(20)',
       loadDuringShip: 16,
@@ -156,8 +156,7 @@ const bullmqKind = {
 /** Jobs/s for `jobs` jobs added at once through `n` nodes of `kind`. */
 async function throughput(kind, n, queueName, url, dir, jobs) {
   kind.prepare(dir);
-  const nodes = [];
-  for (let i = 0; i < n; i++) nodes.push(await kind.start(dir, url, queueName));
+  const nodes = await startNodes(kind, n, dir, url, queueName);
   const connection = connectionOf(url);
   const queue = new Queue(queueName, { connection });
   const events = new QueueEvents(queueName, { connection, lastEventId: '0-0' }); // a fresh queue: from its first event
@@ -187,8 +186,7 @@ async function throughput(kind, n, queueName, url, dir, jobs) {
 /** Ships a new version to 3 busy nodes; counts failed and stalled jobs while it does. */
 async function ship(kind, queueName, url, dir, inFlight) {
   kind.prepare(dir);
-  const nodes = [];
-  for (let i = 0; i < 3; i++) nodes.push(await kind.start(dir, url, queueName));
+  const nodes = await startNodes(kind, 3, dir, url, queueName);
   const connection = connectionOf(url);
   const queue = new Queue(queueName, { connection });
   const events = new QueueEvents(queueName, { connection, lastEventId: '0-0' }); // a fresh queue: from its first event
@@ -216,6 +214,18 @@ async function ship(kind, queueName, url, dir, inFlight) {
     await queue.close();
     await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
   }
+}
+
+/**
+ * Starts `n` nodes of `kind` side by side (no figure counts their start); if one fails, stops
+ * the others before rethrowing.
+ */
+async function startNodes(kind, n, dir, url, queueName) {
+  const started = await Promise.allSettled(Array.from({ length: n }, () => kind.start(dir, url, queueName)));
+  const failed = started.find((outcome) => outcome.status === 'rejected');
+  if (failed === undefined) return started.map((outcome) => outcome.value);
+  await Promise.all(started.filter((outcome) => outcome.status === 'fulfilled').map((outcome) => outcome.value.stop('SIGTERM')));
+  throw failed.reason;
 }
 
 function connectionOf(url) {

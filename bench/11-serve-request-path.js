@@ -51,8 +51,8 @@ export default defineScenario(import.meta.url, {
     const params = {
       runs: quick ? 1 : 5,
       rounds: 2,
-      blockS: quick ? 1 : 1.5,
-      warmupS: quick ? 0.5 : 1,
+      blockS: quick ? 0.5 : 1.5,
+      warmupS: quick ? 0.25 : 1,
       connections: CONNECTIONS,
       threads: THREADS,
       path: PATH,
@@ -189,6 +189,9 @@ async function drive(service, seconds) {
     url: `${service.url}${PATH}`,
     connections: CONNECTIONS,
     duration: seconds,
+    // autocannon looks at its stop flag once per sample interval (default 1 s), so a shorter run
+    // would last a whole second: quick's blocks sample as often as they last (full runs: 1 s).
+    sampleInt: Math.min(1_000, seconds * 1_000),
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: BODY,

@@ -4,8 +4,11 @@
  * Runs every scenario file `bench/NN-*.js` in a process of its own, prints one table per
  * scenario, then writes `bench/results/<date>.json` and renders the charts as SVG beside it.
  * `--write-results` also writes bench/RESULTS.md, bench/RESULTS.json and bench/charts/*.svg
- * (the committed report); `--rewrite-results` only re-renders RESULTS.md from RESULTS.json. Targets are printed as met / not met and never fail the run; a
- * scenario failure (e.g. a failed call while upgrading) does: the exit code is then 1.
+ * (the committed report); `--rewrite-results` only re-renders RESULTS.md from RESULTS.json.
+ * `--quick` runs every scenario with fewer and shorter runs (a smoke test of the bench, under a
+ * minute in all) and refuses to write the committed report. Targets are printed as met / not
+ * met and never fail the run; a scenario failure (e.g. a failed call while upgrading) does:
+ * the exit code is then 1.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,12 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const writeResults = args.includes('--write-results');
 const only = parseOnly(args);
+
+if (quick && (writeResults || args.includes('--rewrite-results'))) {
+  // The committed report holds full runs only: a quick run is a smoke test of the bench.
+  console.error('--quick never writes bench/RESULTS.*: run `npm run bench -- --write-results` without --quick for the committed report');
+  process.exit(2);
+}
 
 if (args.includes('--rewrite-results')) {
   // Re-renders RESULTS.md from RESULTS.json (after a change to the report's layout), no run.
@@ -49,9 +58,12 @@ const loadSampler = setInterval(() => loadSamples.push(loadavg()[0]), 5_000);
 const results = [];
 for (const [i, file] of files.entries()) {
   console.error(`\n[${i + 1}/${files.length}] ${file}`);
+  const scenarioStarted = performance.now();
   const result = await runScenario(file);
   results.push(result);
   console.log(formatResult(result));
+  // Wall time of the scenario's process, its start included: what a --quick budget is made of.
+  console.error(`  ${file} took ${((performance.now() - scenarioStarted) / 1000).toFixed(1)} s`);
 }
 clearInterval(loadSampler);
 machine.loadAfter = loadavg().map((load) => load.toFixed(2));

@@ -3,7 +3,8 @@
  * its export names and input files read from esbuild's metafile, without running any code.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,25 +52,31 @@ export function resolveEntry(entry: string | URL, cwd = process.cwd()): string {
  * first error. Writing is idempotent: a bundle whose hash already exists is not rewritten.
  */
 export async function buildArtifact(entry: string, cacheDir: string): Promise<Artifact> {
-  await assertEntryExists(entry);
+  // The entry is checked while esbuild builds (one turn of the event loop fewer before an
+  // upgrade can load): a missing file or a directory gets its own error, not esbuild's.
+  const problem = entryProblem(entry);
   // The outfile name only anchors the source map's relative paths; the real file name is
   // the content hash, written in the same directory so those paths stay right.
   const anchor = join(cacheDir, 'bundle.mjs');
+  const building = esbuild.build({
+    entryPoints: [entry],
+    outfile: anchor,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [externalPackagesByUrl],
+  });
+  building.catch(() => undefined);
+  const refusal = await problem;
+  if (refusal !== undefined) throw refusal;
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
-    result = await esbuild.build({
-      entryPoints: [entry],
-      outfile: anchor,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'inline',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      plugins: [externalPackagesByUrl],
-    });
+    result = await building;
   } catch (error) {
     throw buildError(entry, error);
   }
@@ -81,7 +88,7 @@ export async function buildArtifact(entry: string, cacheDir: string): Promise<Ar
   const hash = createHash('sha256').update(output.contents).digest('hex').slice(0, 16);
   const name = `${basename(entry, extname(entry)).replace(/[^\w.-]/g, '_')}-${hash}.mjs`;
   const file = join(cacheDir, name);
-  await writeOnce(file, output.contents);
+  writeOnce(file, output.contents);
   // esbuild bundles a CommonJS entry as `export default module.exports`; the names inside
   // are the module's real exports (workers/commonjs.ts reads them once loaded).
   const commonjs = Object.entries(result.metafile.inputs).some(([input, info]) => resolve(input) === entry && info.format === 'cjs');
@@ -180,35 +187,36 @@ export function isArtifact(value: unknown): value is Artifact {
   );
 }
 
-async function assertEntryExists(entry: string): Promise<void> {
+/** Why `entry` cannot be built (a directory, or no such file), or undefined when it is a file. */
+async function entryProblem(entry: string): Promise<HotError | undefined> {
   const info = await stat(entry).catch(() => undefined);
   if (info?.isDirectory() === true) {
-    throw new HotError(
+    return new HotError(
       'ERR_HOT_BUILD',
       `Cannot build ${entry}: it is a directory, not a module file. Name the file itself, such as ${join(entry, 'index.ts')}.`,
     );
   }
   if (info?.isFile() !== true) {
-    throw new HotError(
+    return new HotError(
       'ERR_HOT_BUILD',
       `Cannot build ${entry}: no such file. A relative path resolves from the working directory (${process.cwd()}); a file URL such as new URL('./module.ts', import.meta.url) resolves from the calling file, which after compiling (tsc) is the compiled one in its output folder.`,
     );
   }
 }
 
-async function writeOnce(file: string, contents: Uint8Array): Promise<void> {
-  if (
-    await stat(file).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
-  await mkdir(join(file, '..'), { recursive: true });
+/**
+ * Writes a bundle unless a file of that name (its hash) is there. Synchronous on purpose: it is
+ * a few system calls on a small file, while the same steps with fs/promises (stat, mkdir, open,
+ * write, close, rename) each wait for a turn of the event loop, which under load costs an
+ * upgrade milliseconds before its new version can start loading.
+ */
+function writeOnce(file: string, contents: Uint8Array): void {
+  if (existsSync(file)) return;
+  mkdirSync(join(file, '..'), { recursive: true });
   // Write then rename, so a worker never imports a half-written bundle.
   const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(partial, contents);
-  await rename(partial, file);
+  writeFileSync(partial, contents);
+  renameSync(partial, file);
 }
 
 function buildError(entry: string, error: unknown): HotError {

@@ -6,10 +6,15 @@
  * upgrades and rollbacks are building, loading, shifting and draining. Bounded and seeded: one
  * run with a fixed seed (the same every CI run), one with a fresh seed named in its title; set
  * HOTWORKER_SEED to replay either (fast-check prints the seed and the shrunk counterexample).
+ *
+ * Nothing here depends on how fast the machine is: a step goes on without waiting, so calls
+ * start while an upgrade or rollback is still running however long it takes (the fixed seed
+ * counts them, below), and every limit (load, settling, threads ending, the test's own) only
+ * bounds a hang, set far above what the slowest run under load needs.
  */
-import { fc, it } from '@fast-check/vitest';
+import { fc } from '@fast-check/vitest';
 import type { HotModule, VersionInfo } from 'hotworker';
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canCountThreads, osThreadCount, threadsAfterSettling } from './support/threads.js';
 import { workspace } from './support/workspace.js';
 
@@ -47,7 +52,9 @@ const step: fc.Arbitrary<Step> = fc
   .map(([chosen, gap]) => ({ ...chosen, gap }) as Step);
 
 const replay = process.env.HOTWORKER_SEED === undefined ? undefined : Number(process.env.HOTWORKER_SEED);
-const fixedSeed = replay ?? 20261125;
+// Chosen so that its runs start calls during rollbacks that shift (checked below): with
+// 20261125 every rollback either had no previous version or was still queued at close().
+const fixedSeed = replay ?? 20261126;
 const freshSeed = replay ?? Math.floor(Math.random() * 2 ** 31);
 
 /** What each bad version's upgrade must reject with. */
@@ -55,28 +62,64 @@ const expectedCode = { syntax: 'ERR_HOT_BUILD', throws: 'ERR_HOT_LOAD', verify: 
 
 const invariants = 'every call settles on the version it started on; old generations end; close leaves no worker';
 
+/**
+ * A bound on one property (all its runs), never reached by a passing run: 15 runs took up to
+ * 75 s with 8 busy loops beside them on 2 cores (10 s on a quiet machine).
+ */
+const PROPERTY_LIMIT_MS = 300_000;
+
+/**
+ * Calls (plain and aborted) started after an `upgrade()` or `rollback()` was called and before
+ * it resolved, for those that resolved (a new version served): each call is counted once per
+ * upgrade or rollback it overlapped.
+ */
+interface Overlap {
+  duringUpgrade: number;
+  duringRollback: number;
+}
+
+const runs = fc.array(step, { minLength: 5, maxLength: 25 });
+
 describe('randomized interleavings', () => {
-  it.prop([fc.array(step, { minLength: 5, maxLength: 25 })], { numRuns: 15, seed: fixedSeed, endOnFailure: true })(
+  it(
     `${invariants} (fixed seed ${fixedSeed})`,
-    (steps) => scenario(steps),
-    120_000,
+    async () => {
+      const overlap: Overlap = { duringUpgrade: 0, duringRollback: 0 };
+      await fc.assert(
+        fc.asyncProperty(runs, (steps) => scenario(steps, overlap)),
+        { numRuns: 15, seed: fixedSeed, endOnFailure: true },
+      );
+      // What issue 15 asks of this test, true on any machine for the fixed seed: calls start
+      // while upgrades and rollbacks run (steps go on without waiting for them).
+      if (replay !== undefined) return;
+      expect(overlap.duringUpgrade).toBeGreaterThan(0);
+      expect(overlap.duringRollback).toBeGreaterThan(0);
+    },
+    PROPERTY_LIMIT_MS,
   );
 
-  it.prop([fc.array(step, { minLength: 5, maxLength: 25 })], { numRuns: 5, seed: freshSeed, endOnFailure: true })(
+  it(
     `${invariants} (fresh seed ${freshSeed}: replay with HOTWORKER_SEED=${freshSeed})`,
-    (steps) => scenario(steps),
-    120_000,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(runs, (steps) => scenario(steps, { duringUpgrade: 0, duringRollback: 0 })),
+        { numRuns: 5, seed: freshSeed, endOnFailure: true },
+      );
+    },
+    PROPERTY_LIMIT_MS,
   );
 });
 
-async function scenario(steps: Step[]): Promise<void> {
+async function scenario(steps: Step[], overlap: Overlap): Promise<void> {
   {
     const ws = workspace();
     const source = ws.fixture('interleave.ts');
     const threadsBefore = canCountThreads ? osThreadCount() : 0;
     const mod: HotModule<Interleave> = await ws.hot<Interleave>(ws.write('v0.ts', source), {
       threads: 2,
-      loadTimeout: 5_000,
+      // No step relies on a load timing out (bad versions fail at build, load or verify at
+      // once); the limit only bounds a hang. Threads start slowly on a busy machine.
+      loadTimeout: 60_000,
       verify: async (api) => {
         await api.tagged(0);
       },
@@ -88,6 +131,7 @@ async function scenario(steps: Step[]): Promise<void> {
       unsettled++;
       pending.push(promise.finally(() => unsettled--));
     };
+    let callsStarted = 0;
     const violations: string[] = [];
     const check = (ok: boolean, message: string) => {
       if (!ok) violations.push(message);
@@ -105,6 +149,7 @@ async function scenario(steps: Step[]): Promise<void> {
     for (const current of steps) {
       switch (current.kind) {
         case 'call': {
+          callsStarted++;
           const expected = tagOf(mod.version);
           track(
             mod.api.tagged(current.ms).then(
@@ -115,6 +160,7 @@ async function scenario(steps: Step[]): Promise<void> {
           break;
         }
         case 'abort': {
+          callsStarted++;
           const expected = tagOf(mod.version);
           const controller = new AbortController();
           const reason = new Error('aborted by test');
@@ -151,8 +197,11 @@ async function scenario(steps: Step[]): Promise<void> {
                   : source;
           const entry = ws.write(`v${number}.ts`, text.replace("TAG = 't0'", `TAG = '${tag}'`));
           const outcome = current.outcome;
+          const startedBefore = callsStarted;
+          const upgraded = mod.upgrade({ entry });
+          upgraded.then(() => (overlap.duringUpgrade += callsStarted - startedBefore)).catch(() => undefined);
           track(
-            mod.upgrade({ entry }).then(
+            upgraded.then(
               (version) =>
                 check(outcome === 'good' && tagOf(version) === String(number), `upgrade to ${outcome} ${tag} resolved as v${version.id}`),
               (error: unknown) => {
@@ -168,9 +217,12 @@ async function scenario(steps: Step[]): Promise<void> {
           );
           break;
         }
-        case 'rollback':
+        case 'rollback': {
+          const startedBefore = callsStarted;
+          const rolledBack = mod.rollback();
+          rolledBack.then(() => (overlap.duringRollback += callsStarted - startedBefore)).catch(() => undefined);
           track(
-            mod.rollback().then(
+            rolledBack.then(
               () => undefined,
               (error: unknown) =>
                 check(
@@ -180,6 +232,7 @@ async function scenario(steps: Step[]): Promise<void> {
             ),
           );
           break;
+        }
         case 'settle':
           await Promise.all(pending.splice(0));
           check(mod.stats.alive.length === 1, `${mod.stats.alive.length} generations alive when idle`);
@@ -197,12 +250,12 @@ async function scenario(steps: Step[]): Promise<void> {
     // Every promise settles: bounded, so a hang fails with a message instead of a timeout.
     const settledAll = await Promise.race([
       Promise.all(pending).then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(resolve, 20_000, false).unref()),
+      new Promise<boolean>((resolve) => setTimeout(resolve, 60_000, false).unref()),
     ]);
     check(settledAll, 'some call or upgrade never settled');
     check(mod.stats.alive.length === 0, 'generations alive after close');
     if (canCountThreads) {
-      const left = (await threadsAfterSettling(threadsBefore)) - threadsBefore;
+      const left = (await threadsAfterSettling(threadsBefore, 30_000)) - threadsBefore;
       check(left <= 0, `${left} threads left after close`);
     }
     expect(violations).toEqual([]);

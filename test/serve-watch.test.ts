@@ -1,6 +1,6 @@
 // Watch mode, through the clock example: edit, save, and the next answer comes from the new
 // version; a broken save is logged with its file:line and the old version keeps serving.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Answer, call, eventually, type ServeProcess, startServe } from './support/serve.js';
@@ -81,16 +81,28 @@ describe('serve --watch', () => {
     expect(fixed.version).toMatch(/^2-/);
   });
 
-  it('coalesces a burst of saves into one upgrade', async () => {
-    const { entry, server } = await serveClock();
-    for (let i = 1; i <= 20; i++) writeFileSync(entry, `export function now(): string {\n  return 'save ${i}';\n}\n`);
-    const answer = await nowUntil(server, (candidate) => candidate.body === 'save 20', 'the last save');
-    expect(answer.version).toMatch(/^2-/);
-    await server.waitFor(transition(1, 2));
-    // One more save makes exactly one more version: the burst left nothing behind.
-    writeFileSync(entry, "export function now(): string {\n  return 'after';\n}\n");
-    await server.waitFor(transition(2, 3));
-    expect(server.lines.filter((line) => /^\S+Z changed: /.test(line))).toHaveLength(2);
-    expect(server.lines.filter((line) => line.includes('unchanged'))).toHaveLength(0);
+  it('serves the last save of a burst, and leaves nothing of the burst to replay', async () => {
+    // How many upgrades a burst makes depends on the debounce and on how the machine schedules
+    // this process (test/serve-watcher.test.ts pins that down with fake timers); what is true on
+    // any machine is checked here: the last save wins, and the burst leaves nothing pending.
+    const { dir, entry, server } = await serveClock();
+    // Saved as editors do (a new file renamed over the old), so no build reads a half-written file.
+    const save = (text: string) => {
+      writeFileSync(join(dir, '.clock.ts.tmp'), `export function now(): string {\n  return '${text}';\n}\n`);
+      renameSync(join(dir, '.clock.ts.tmp'), entry);
+    };
+    for (let i = 1; i <= 20; i++) save(`save ${i}`);
+    const last = await nowUntil(server, (candidate) => candidate.body === 'save 20', 'the last save');
+    // One more save makes exactly one more version: the burst left no batch behind to replay
+    // (a batch pending now would upgrade to 'after' first, or find it unchanged afterwards).
+    save('after');
+    const after = await nowUntil(server, (candidate) => candidate.body === 'after', 'the save after the burst');
+    expect(versionNumber(after.version)).toBe(versionNumber(last.version) + 1);
+    expect(server.lines.filter((line) => /upgrade \(watch\) failed/.test(line))).toEqual([]);
   });
 });
+
+/** 3 from a version header `3-1a2b3c4d`. */
+function versionNumber(version: string | null): number {
+  return Number(/^(\d+)-\w{8}$/.exec(version ?? '')?.[1]);
+}

@@ -1,5 +1,5 @@
-// The watcher of watch mode on its own: renames count, bursts coalesce, and a batch never
-// starts while the previous one runs.
+// The watcher of watch mode on its own: renames count, bursts coalesce (debounced from the
+// last change), and a batch never starts while the previous one runs.
 import { renameSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -94,6 +94,46 @@ describe('InputWatcher', () => {
     expect(batches).toEqual([[a], [a, b].sort()]);
     release();
     expect(overlapped).toBe(false);
+  });
+
+  it('coalesces a burst of saves into one batch, however long the burst, while each save comes within the debounce of the last', async () => {
+    // Fake timers: time moves only when the test says, so the burst's timing is exact even on
+    // a loaded machine (the serve-watch end-to-end test cannot pin it down).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const ws = workspace();
+    const entry = ws.write('clock.ts', 'save 0');
+    const batches: string[][] = [];
+    const watcher = new InputWatcher(
+      [entry],
+      async (files) => {
+        batches.push(files);
+      },
+      { logger: silentLogger, debounceMs: 100 },
+    );
+    ws.defer(() => watcher.close());
+    /** An editor's save (a new file renamed over the old: one event for the entry), seen by the watcher. */
+    const save = async (text: string) => {
+      const seen = changeOf(entry, ws.dir);
+      writeFileSync(join(ws.dir, '.clock.ts.tmp'), text);
+      renameSync(join(ws.dir, '.clock.ts.tmp'), entry);
+      await seen;
+    };
+
+    // 20 saves 60 ms apart: 1.2 s in all, twelve debounce periods, but never 100 ms quiet.
+    for (let i = 1; i <= 20; i++) {
+      await save(`save ${i}`);
+      vi.advanceTimersByTime(60);
+      expect(batches).toEqual([]);
+    }
+    vi.advanceTimersByTime(40);
+    expect(batches).toEqual([[entry]]);
+    // The batch has settled and nothing is left to hand on: no timer pending.
+    await vi.waitFor(() => expect(vi.getTimerCount()).toBe(0));
+
+    // One more save after the quiet time is one more batch.
+    await save('after');
+    vi.advanceTimersByTime(100);
+    expect(batches).toEqual([[entry], [entry]]);
   });
 
   it('follows a new set of files', async () => {

@@ -39,7 +39,7 @@ export function failureLine(summary: FailureSummary): string {
  */
 export function renameOption(message: string, option: string | undefined, optionNames: Readonly<Record<string, string>>): string {
   const name = option === undefined ? undefined : optionNames[option];
-  if (option === undefined || name === undefined) return message;
+  if (name === undefined) return message;
   return message.replaceAll(`\`${option}: true\``, name).replaceAll(`\`${option}\``, name);
 }
 
@@ -61,7 +61,9 @@ function stackLocation(cause: unknown): string | undefined {
   const stack = (cause as Error)?.stack;
   if (typeof stack !== 'string') return undefined;
   for (const line of stack.split('\n').slice(1)) {
-    const frame = /\(?((?:file:\/\/)?\/[^()\s]+?):(\d+):(\d+)\)?\s*$/.exec(line.trim());
+    // The path starts the frame (`at /m.ts:2:1`) or its parentheses (`at f (file:///m.ts:2:1)`):
+    // inside `(node:internal/url:816:29)` the `/url:816:29` is no file.
+    const frame = /(?:^at |\()((?:file:\/\/)?\/[^()\s]+?):(\d+):(\d+)\)?$/.exec(line.trim());
     if (frame === null) continue;
     const file = frame[1] as string;
     if (/[\\/](node_modules|dist[\\/]workers|\.hotworker)[\\/]/.test(file)) continue;
