@@ -139,7 +139,9 @@ export default defineScenario(import.meta.url, {
             'hotworker serve runs with every feature on: /metrics, the hotworker-version header, Host check, body limit, call timeout, standby workers, default log',
             ...(quick
               ? []
-              : ["the two rows below the baseline split the gap: the piscina options, then hotworker's public API with an AbortSignal per call (serve's own calls carry a cheaper signal, so serve can answer more than that row)"]),
+              : [
+                  "the two rows below the baseline split the gap: the piscina options, then hotworker's public API with an AbortSignal per call (serve's own calls carry a cheaper signal, so serve can answer more than that row)",
+                ]),
             `hotworker serve: ${process.env.HOTWORKER_CLI ? `HOTWORKER_CLI=${process.env.HOTWORKER_CLI}` : 'dist/src/cli/main.js of this build'}; autocannon runs in the bench process, on the same machine`,
           ],
         },
