@@ -628,9 +628,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const artifact = given ?? (await buildArtifact(entry, this.#context.cacheDir));
     this.#assertOpen('upgrade');
     // The lease on the new bundle (a file written and renamed) is written while the new version
-    // loads, not before: under load each file operation waits for a turn of the busy event loop,
-    // and the workers need only the bundle (one pruned meanwhile is written back from its bytes,
-    // workers/bundle.ts). The lease never rejects (cache.ts).
+    // loads and shifts, not before: under load each file operation waits for a turn of the busy
+    // event loop, and the workers need only the bundle (one pruned meanwhile is written back from
+    // its bytes, workers/bundle.ts). It never rejects (cache.ts), and this process's own prune
+    // reads the names held in memory, queued behind this write: #shift's prune waits for it.
     const held = this.#holdBundles(artifact);
     const current = this.#current.version;
     if (artifact.hash === current.hash && options.restart !== true) {
@@ -643,7 +644,6 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (!artifact.commonjs) assertCompatible(current, draft, options);
     phase('load', { version: draft.id, threads: this.#context.options.minThreads });
     const next = await this.#start(artifact, draft, true, () => phase('verify', { version: draft.id }));
-    await held;
     if (artifact.commonjs) {
       try {
         assertCompatible(current, next.version, options);
