@@ -21,6 +21,8 @@ export interface FailedCall {
   readonly endReason: string | undefined;
   /** True when the call moved objects (`transfer`): its arguments may be detached since. */
   readonly transferred?: boolean;
+  /** True when reading the arguments threw before anything was sent: no worker was involved. */
+  readonly unread?: boolean;
 }
 
 /** Maps a call's rejection to what its caller receives. */
@@ -85,8 +87,13 @@ function sendError(error: unknown, call: FailedCall): HotError | undefined {
   const found: (Uncloneable & { cause?: unknown }) | undefined = cloneError
     ? (safeFind(call.args) ?? locateCloneFailure(call.args, 'args'))
     : locateCloneFailure(call.args, 'args');
-  if (found === undefined && !cloneError) return undefined;
-  const where = found ? `${found.path} is a ${found.what}` : (error as Error).message;
+  if (found === undefined && !cloneError && call.unread !== true) return undefined;
+  // A getter that threw once may not throw again when the arguments are read a second time.
+  const where = found
+    ? `${found.path} is a ${found.what}`
+    : cloneError
+      ? (error as Error).message
+      : `reading them threw: ${(error as Error)?.message ?? String(error)}`;
   return new HotError('ERR_HOT_CLONE', `Cannot send the arguments of ${fn}() to a worker: ${where}. Pass only structured-cloneable data.`, {
     cause: found?.cause ?? error,
     fn,

@@ -416,7 +416,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       // Reading the arguments threw (a getter, a Proxy trap): say which one, as a failed send would.
       const version = generation.version.id;
       return Promise.reject(
-        callError(error, { fn: name, args, version, signal: undefined, timedOutAfterMs: undefined, endReason: undefined }),
+        callError(error, { fn: name, args, version, signal: undefined, timedOutAfterMs: undefined, endReason: undefined, unread: true }),
       );
     }
     if (callbacks !== undefined) {

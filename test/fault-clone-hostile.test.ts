@@ -70,6 +70,25 @@ describe('hostile values: the right error, and the worker lives', () => {
     expect(error).toMatchObject({ code: 'ERR_HOT_CLONE', path: 'args[0].x', cause: { message: 'arg getter boom' } });
   });
 
+  it('an argument whose getter throws only the first time it is read: ERR_HOT_CLONE with that error, not a worker death', async () => {
+    let reads = 0;
+    const arg = {
+      get x(): number {
+        reads++;
+        if (reads === 1) throw new Error('first read boom');
+        return reads;
+      },
+    };
+    const error = await failure(mod.api.echo(arg));
+    expect(error).toMatchObject({
+      code: 'ERR_HOT_CLONE',
+      fn: 'echo',
+      version: 1,
+      message: 'Cannot send the arguments of echo() to a worker: reading them threw: first read boom. Pass only structured-cloneable data.',
+      cause: { message: 'first read boom' },
+    });
+  });
+
   it('a Proxy argument and an argument nested 100,000 deep: ERR_HOT_CLONE', async () => {
     expect(await failure(mod.api.echo(new Proxy({}, {})))).toMatchObject({
       code: 'ERR_HOT_CLONE',

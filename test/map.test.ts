@@ -101,8 +101,19 @@ describe('map()', () => {
     const ws = workspace();
     const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), { threads: 1 });
     const untyped = mod as unknown as { map(name: string, inputs: unknown, options?: unknown): Promise<unknown> };
-    await expect(untyped.map('nope', [1])).rejects.toMatchObject({ code: 'ERR_HOT_NO_EXPORT' });
-    await expect(untyped.map('numbers', [1])).rejects.toMatchObject({ code: 'ERR_HOT_CALL_KIND' });
+    // Refused before any input is read, as call() refuses: an empty input too, and the message names what is exported.
+    for (const inputs of [[1], []]) {
+      await expect(untyped.map('nope', inputs)).rejects.toMatchObject({
+        code: 'ERR_HOT_NO_EXPORT',
+        fn: 'nope',
+        message: expect.stringMatching(/^nope is not an exported function of .*map\.ts \(version 1\); exported functions: .*square/),
+      });
+      await expect(untyped.map('numbers', inputs)).rejects.toMatchObject({
+        code: 'ERR_HOT_CALL_KIND',
+        fn: 'numbers',
+        message: expect.stringContaining("numbers is a generator function of version 1: read its values with stream('numbers'"),
+      });
+    }
     await expect(untyped.map('square', 42)).rejects.toMatchObject({ code: 'ERR_HOT_INVALID_OPTION', message: /inputs of map\('square'\)/ });
     await expect(untyped.map('square', [1], { chunkSize: 0 })).rejects.toMatchObject({
       code: 'ERR_HOT_INVALID_OPTION',
@@ -123,6 +134,10 @@ describe('map()', () => {
     };
     await expect(mod.map('square', broken)).rejects.toThrow('source broke');
     await mod.close();
-    await expect(mod.map('square', [1])).rejects.toMatchObject({ code: 'ERR_HOT_CLOSED' });
+    await expect(mod.map('square', [1])).rejects.toMatchObject({
+      code: 'ERR_HOT_CLOSED',
+      fn: 'square',
+      message: `Cannot map square(): the module ${mod.entry} is closed`,
+    });
   });
 });

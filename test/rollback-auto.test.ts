@@ -26,7 +26,8 @@ describe('rollbackOn: the watch after a plain upgrade', () => {
     const event = await rolledBack;
     const outcomes = await load.stop();
 
-    expect(event).toMatchObject({ reason: 'auto', from: { id: 2 }, to: { id: 1 }, figures: { errors: 6 } });
+    // Back to the kept pool: no thread was booted or handed anything.
+    expect(event).toMatchObject({ reason: 'auto', from: { id: 2 }, to: { id: 1 }, standby: false, figures: { errors: 6 } });
     expect(event.figures?.errors).toBeGreaterThan(0.05 * 100);
     expect(mod.version.id).toBe(1);
     expect(mod.history.map((kept) => kept.id)).toEqual([1]);

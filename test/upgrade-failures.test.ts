@@ -56,6 +56,18 @@ describe('a failed upgrade leaves the old version serving, untouched', () => {
     expect(mod.stats.alive[0]?.threadIds).toEqual(threads);
   });
 
+  it('names what is missing and the option that allows it when a version drops an export in use', async () => {
+    const ws = workspace();
+    const mod = await serving(ws);
+    ws.write('versioned.ts', ws.fixture('versioned.ts').replace('export function echo', 'function echo'));
+    await expect(mod.upgrade()).rejects.toMatchObject({
+      code: 'ERR_HOT_INCOMPATIBLE',
+      missing: ['echo'],
+      version: 1,
+      option: 'allowBreaking',
+    });
+  });
+
   it('keeps the cause of a load failure: the module’s own error', async () => {
     const ws = workspace();
     const mod = await serving(ws);
