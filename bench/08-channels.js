@@ -9,6 +9,7 @@ import { hot } from '../dist/src/index.js';
 import { ratio, spread } from './lib/format.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
+import { steady } from './lib/steady.js';
 
 const fixture = new URL('./fixtures/channels.js', import.meta.url);
 
@@ -20,6 +21,7 @@ export default defineScenario(import.meta.url, {
     const perValue = { call: [], callback: [], stream: [], callWithCallback: [] };
     for (let run = 0; run < params.runs; run++) {
       const mod = await hot(fixture, { threads: 1, cacheDir: join(scratch(), '.hotworker') });
+      await steady(mod);
       try {
         await warmUp(mod);
         const totals = { call: 0, callback: 0, stream: 0, callWithCallback: 0 };

@@ -18,6 +18,7 @@ import { interleavedRuns } from './lib/interleave.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
+import { steady } from './lib/steady.js';
 
 const TARGET = 1.1;
 const work = fileURLToPath(new URL('./fixtures/work.js', import.meta.url));
@@ -100,7 +101,12 @@ export default defineScenario(import.meta.url, {
 async function openOne(contender, dir) {
   const module = await hot(work, { threads: 1, cacheDir: join(dir, '.hotworker') });
   if (contender.restart) await module.upgrade({ restart: true });
-  if (contender.share === undefined) return { module };
+  // A canary's new version runs on the standby threads, and none boots until the canary ends;
+  // the other modules are measured once theirs are booted (lib/steady.js).
+  if (contender.share === undefined) {
+    await steady(module);
+    return { module };
+  }
   const canary = module.upgrade({
     restart: true,
     canary: { steps: contender.share === 100 ? [100] : [contender.share, 100], minCalls: 1e9, maxLatencyRatio: Number.POSITIVE_INFINITY },

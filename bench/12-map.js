@@ -14,6 +14,7 @@ import { interleavedRuns } from './lib/interleave.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
+import { steady } from './lib/steady.js';
 
 const THREADS = 2;
 const CHUNK = MAP_CHUNK_LIMIT;
@@ -44,6 +45,7 @@ export default defineScenario(import.meta.url, {
         threads: THREADS,
         cacheDir: `${dir}/.hotworker`,
       });
+      await steady(module);
       const pool = new Piscina({
         filename: fileURLToPath(new URL('./fixtures/piscina-chunk.js', import.meta.url)),
         minThreads: THREADS,

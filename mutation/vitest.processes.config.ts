@@ -51,6 +51,7 @@ const groups: Record<string, readonly string[]> = {
     'test/serve-call-lost-export.test.ts',
     'test/serve-call-version-header.test.ts',
     'test/serve-client-leaves-mid-body.test.ts',
+    'test/serve-call-client-gone-before-start.test.ts',
   ],
   /** src/serve/failure.ts: upgrade failures as the log, the admin routes and the CLI show them. */
   'serve-failure': [

@@ -5,6 +5,7 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { StandbyWorkerData } from './handoff.js';
+import { keepWorkerViews } from './piscina-views.js';
 import type { WorkerData } from './protocol.js';
 
 /** The settings a pool is made from. */
@@ -29,7 +30,7 @@ const dispatchFile = new URL('../workers/dispatch.cjs', import.meta.url).href;
 const IDLE_TIMEOUT_MS = 10_000;
 
 export function createPool(settings: PoolSettings, workerData: WorkerData | StandbyWorkerData): Piscina {
-  return new Piscina({
+  const pool = new Piscina({
     filename: dispatchFile,
     workerData,
     minThreads: settings.minThreads,
@@ -46,4 +47,7 @@ export function createPool(settings: PoolSettings, workerData: WorkerData | Stan
     atomics: 'async',
     ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
   });
+  // Before the first worker's workerCreate (a microtask away): each keeps its balancer view.
+  keepWorkerViews(pool);
+  return pool;
 }

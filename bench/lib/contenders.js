@@ -18,6 +18,7 @@ import workerpool from 'workerpool';
 import { fib, noop } from '../fixtures/work.js';
 import { PISCINA_DEFAULTS, PISCINA_HOTWORKER_OPTIONS } from './baselines.js';
 import { openingOrder } from './interleave.js';
+import { steady } from './steady.js';
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
@@ -132,7 +133,9 @@ export const poolifier = {
 };
 
 async function openHot(threads, scratch) {
-  return hot(fixture('work.js'), { threads, cacheDir: join(scratch, '.hotworker') });
+  const module = await hot(fixture('work.js'), { threads, cacheDir: join(scratch, '.hotworker') });
+  await steady(module);
+  return module;
 }
 
 export const hotworkerApi = {
