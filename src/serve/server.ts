@@ -13,6 +13,7 @@ import { type FailureSummary, failureLine, summarizeFailure } from './failure.js
 import { LiveFeed } from './live.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
+import { OpenAnswers } from './open-answers.js';
 import { OpenCalls } from './open-calls.js';
 import { type CloseResult, DEFAULT_CALL_TIMEOUT, ServeError, type ServeOptions } from './options.js';
 import { RolloutLog } from './rollout.js';
@@ -46,7 +47,7 @@ export class HotServer implements RouterContext {
   readonly #callTimeout: number;
   readonly #startedAt = Date.now();
   /** Answers not yet finished; shutdown waits until this is empty. */
-  readonly #open = new Set<ServerResponse>();
+  readonly #open = new OpenAnswers();
   /** The `close` listener of every answer (called with the answer as `this`): one function, no closure per request. */
   readonly #closed: (this: ServerResponse) => void;
   #onIdle: (() => void) | undefined;
