@@ -14,7 +14,6 @@
  *   that actually comes from the new version.
  */
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { buildArtifact, hot } from 'hotworker';
 import { Piscina } from 'piscina';
@@ -23,6 +22,7 @@ import { ratio, spread } from './lib/format.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { latencyPercentiles, pairedRatio, summarize } from './lib/stats.js';
+import { steady } from './lib/steady.js';
 import { upgradable } from './lib/upgradable.js';
 
 const TARGET = 0.3;
@@ -124,7 +124,7 @@ async function oneRun(dir, params, progress) {
 }
 
 async function upgradeOnce(module, expected, samples) {
-  while (!module.stats.standby.ready) await sleep(5);
+  await steady(module);
   const event = once(module, 'upgrade');
   const started = performance.now();
   const version = await module.upgrade();

@@ -19,6 +19,7 @@ import { mb, ms, num, spread } from './lib/format.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { percentile, summarize } from './lib/stats.js';
+import { steady } from './lib/steady.js';
 import { upgradable } from './lib/upgradable.js';
 
 const TARGET_MB = 30;
@@ -87,7 +88,7 @@ export default defineScenario(import.meta.url, {
       }
       metrics.end = await metricsBytes();
     } finally {
-      while (!module.stats.standby.ready) await new Promise((resolve) => setTimeout(resolve, 5));
+      await steady(module);
       const end = module.stats;
       const cacheFiles = countFiles(cacheDir);
       await server.close();
@@ -195,7 +196,7 @@ export default defineScenario(import.meta.url, {
 });
 
 async function sample(cycle, module) {
-  while (!module.stats.standby.ready) await new Promise((resolve) => setTimeout(resolve, 5));
+  await steady(module);
   globalThis.gc?.();
   const memory = process.memoryUsage();
   const stats = module.stats;
