@@ -149,6 +149,13 @@ export class Generation {
       if (dying === undefined) report();
       else dying.once('exit', report);
     });
+    // The probe is sent now, not once the load reports are in: a worker takes it as soon as it
+    // is free and answers it only after its import and hotSetup() have settled (dispatch.ts),
+    // so the proof is the same, and the upgrade saves a turn of the host's event loop, which
+    // under load is the longest wait between loaded and answering. Rejected by the destroy
+    // that follows a failed load.
+    const probe = pool.run({ fn: PING, args: [] } satisfies CallTask);
+    probe.catch(() => undefined);
     try {
       const loaded = await generation.#proveLoaded(settings, loadStarted, signal);
       generation.#functions = loaded.functions;
@@ -162,7 +169,7 @@ export class Generation {
         });
       }
       if (loaded.functions.size === 0) throw noFunctionExported(generation.#version);
-      await generation.#proveAnswers(settings.loadTimeout, signal);
+      await generation.#proveAnswers(probe, settings.loadTimeout, signal);
     } catch (error) {
       await generation.destroy('load failed');
       throw error;
@@ -319,6 +326,10 @@ export class Generation {
       clearTimeout(deadline);
       this.#onIdle = undefined;
     }
+    // One turn of the event loop before the workers are ended: terminating threads holds the
+    // host's thread for a while (milliseconds under load, more the first time that code runs),
+    // and right after a shift the first calls to the new version wait in that loop to be sent.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     // Destroyed by someone else while waiting (a forced shutdown): the calls it cut settled, so
     // the count fell to zero, but they were killed, not drained.
     const killed = this.#ending === undefined ? this.#inFlight : Math.min(accepted, this.#cutOff);
@@ -415,15 +426,16 @@ export class Generation {
     });
   }
 
-  /** One task through the pool's normal path, so a version that loads but cannot answer never goes live. */
-  async #proveAnswers(loadTimeout: number, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Waits, at most `loadTimeout` from now, for `ping` (one task through the pool's normal path)
+   * to be answered, so a version that loads but cannot answer never goes live.
+   */
+  async #proveAnswers(ping: Promise<unknown>, loadTimeout: number, signal: AbortSignal | undefined): Promise<void> {
     const limit = deadline(signal, loadTimeout);
     // The deadline is not handed to piscina: aborting a running task makes piscina replace its
     // worker, and if the aborted worker's exit comes after destroy() has finished, piscina
     // starts the replacement into the destroyed pool, a thread nobody ends. A ping left
     // running is rejected by the destroy that follows.
-    const ping = this.#pool.run({ fn: PING, args: [] } satisfies CallTask);
-    ping.catch(() => undefined);
     try {
       await new Promise((resolve, reject) => {
         ping.then(resolve, reject);
