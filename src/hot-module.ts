@@ -259,8 +259,13 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       inFlight: generation.inFlight,
       threadIds: generation.threadIds,
     }));
+    const current = this.#current;
     return {
-      current: this.#current.stats,
+      // Read when asked for: piscina summarises its run-time histogram for `utilization`, which
+      // callers after the other fields (metrics, the log line of an upgrade) never need.
+      get current() {
+        return current.stats;
+      },
       inFlight: alive.reduce((sum, g) => sum + g.inFlight, 0),
       alive,
       standby: { ready: this.#standby?.ready ?? false, threadIds: this.#standby?.threadIds ?? [] },
