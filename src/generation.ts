@@ -13,6 +13,7 @@ import { HotError } from './errors.js';
 import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
 import type { CallOptions } from './options.js';
 import { createPool } from './pool.js';
+import { endPool } from './pool-end.js';
 import {
   type CallTask,
   deserializeError,
@@ -348,7 +349,7 @@ export class Generation {
     if (this.#ending === undefined) {
       this.#endReason = reason;
       this.#cutOff = this.#inFlight;
-      this.#ending = this.#pool.destroy();
+      this.#ending = endPool(this.#pool);
     }
     return this.#ending;
   }

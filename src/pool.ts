@@ -6,6 +6,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { StandbyWorkerData } from './handoff.js';
 import { keepWorkerViews } from './piscina-views.js';
+import { trackLeavingWorkers } from './pool-end.js';
 import type { WorkerData } from './protocol.js';
 
 /** The settings a pool is made from. */
@@ -49,5 +50,7 @@ export function createPool(settings: PoolSettings, workerData: WorkerData | Stan
   });
   // Before the first worker's workerCreate (a microtask away): each keeps its balancer view.
   keepWorkerViews(pool);
+  // So that ending it (pool-end.ts) also waits for workers it removed that are still exiting.
+  trackLeavingWorkers(pool);
   return pool;
 }

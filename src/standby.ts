@@ -7,6 +7,7 @@
 import type { Piscina } from 'piscina';
 import { createHandoff, STANDBY_READY, type StandbyReport, writeHandoff } from './handoff.js';
 import { createPool, type PoolSettings } from './pool.js';
+import { endPool } from './pool-end.js';
 import type { WorkerData } from './protocol.js';
 
 export class Standby {
@@ -97,7 +98,7 @@ export class Standby {
     this.#done = true;
     this.#wake(false);
     if (this.#claimed) return Promise.resolve();
-    this.#destroying ??= this.#pool.destroy();
+    this.#destroying ??= endPool(this.#pool);
     return this.#destroying;
   }
 }
