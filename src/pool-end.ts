@@ -36,21 +36,62 @@ export function trackLeavingWorkers(pool: Piscina): void {
 }
 
 /**
- * Terminates every worker of `pool` and resolves once none is left: neither the pool's, nor one
- * it removed earlier that was still exiting, nor one piscina started when that one exited.
+ * How long {@link endPool} waits for workers piscina removed earlier to exit. A thread inside a
+ * system call that never returns cannot be ended by anyone; closing must not wait for it forever.
  */
-export async function endPool(pool: Piscina): Promise<void> {
+export const LEAVING_WAIT_MS = 5_000;
+
+/** Per pool: the end in progress, so that a late one (after a leaving worker exits) never overlaps another. */
+const ending = new WeakMap<Piscina, Promise<void>>();
+
+/**
+ * Terminates every worker of `pool` and resolves once none is left: neither the pool's, nor one
+ * it removed earlier that was still exiting (waited for up to `waitMs`), nor one piscina started
+ * when that one exited. A removed worker still there after `waitMs` is left to exit on its own;
+ * when it does, whatever piscina starts then is ended too.
+ */
+export function endPool(pool: Piscina, waitMs = LEAVING_WAIT_MS): Promise<void> {
+  const previous = ending.get(pool) ?? Promise.resolve();
+  const next = previous.then(() => endNow(pool, waitMs));
+  ending.set(pool, next);
+  return next;
+}
+
+async function endNow(pool: Piscina, waitMs: number): Promise<void> {
   const leaving = leavingWorkers.get(pool);
   for (;;) {
     await pool.destroy();
     // Exit listeners run in the order they were added: piscina's own (which may start new
     // workers) runs before this wait ends, so `threads` below shows what it started.
-    if (leaving !== undefined && leaving.size > 0) await Promise.all([...leaving].map(exited));
+    if (leaving !== undefined && leaving.size > 0) {
+      const stillLeaving = await allExited([...leaving], waitMs);
+      for (const worker of stillLeaving) worker.once('exit', () => void endPool(pool, waitMs));
+    }
     if (pool.threads.length === 0) return;
   }
 }
 
-/** Resolves when `worker` exits (never rejects: an 'error' before the exit is piscina's to report). */
-function exited(worker: Worker): Promise<void> {
-  return new Promise((resolve) => worker.once('exit', () => resolve()));
+/** Waits up to `ms` for every worker to exit; resolves with those that have not. Never rejects. */
+async function allExited(workers: Worker[], ms: number): Promise<Worker[]> {
+  const left = new Set(workers);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve) =>
+            worker.once('exit', () => {
+              left.delete(worker);
+              resolve();
+            }),
+          ),
+      ),
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+  return [...left];
 }

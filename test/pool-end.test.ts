@@ -90,6 +90,18 @@ describe.skipIf(process.platform === 'win32')('endPool', () => {
     expect(pool.threads).toHaveLength(0);
   });
 
+  it('stops waiting after waitMs for a worker that does not exit, and ends what its later exit starts', async () => {
+    const { pool, stuck, release } = await poolWithAStuckWorker(true);
+    // Resolves while the worker is still stuck: closing never waits forever on a thread nobody can end.
+    await endPool(pool, 50);
+    expect(pool.threads).toHaveLength(0);
+    const stuckExited = exited(stuck);
+    release();
+    await stuckExited;
+    // piscina started workers in the pool when the worker exited; they are ended in turn.
+    await expect.poll(() => pool.threads.length, { timeout: 10_000 }).toBe(0);
+  });
+
   it('is needed: with piscina alone, that late exit starts minThreads workers in the destroyed pool', async () => {
     const { pool, stuck, release } = await poolWithAStuckWorker(false);
     await pool.destroy();
