@@ -5,11 +5,11 @@
  * other thread, and that depends several-fold on where the OS placed it: the caller's CPU or
  * the other one. So: contenders alternate in blocks of 50 calls (lib/interleave.js), every run
  * opens fresh pools (placement is re-drawn), and the figure is the median of the runs.
- * A second pass, every thread pinned to one CPU with taskset (Linux), takes placement out of
- * the picture and leaves the software's own cost: the fairest view of hotworker's overhead.
+ * Two more passes fix placement (lib/placement.js): every thread on one CPU, where each wake is
+ * a context switch and the software's own cost weighs most (the fairest view of hotworker's
+ * overhead); and the caller on one CPU with every worker on the other, where each wake crosses
+ * CPUs. An unpinned call is one or the other, drawn by the OS.
  */
-import { fork, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ratioBars } from './lib/chart.js';
 import {
   closeAll,
@@ -24,6 +24,7 @@ import {
 } from './lib/contenders.js';
 import { ratio, spread } from './lib/format.js';
 import { interleavedRuns } from './lib/interleave.js';
+import { PLACEMENTS, placementOf, placeThreads, runPlaced } from './lib/placement.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
@@ -31,39 +32,40 @@ import { pairedRatio, summarize } from './lib/stats.js';
 const TARGET = 1.1;
 /** Against piscina with its defaults, what a user would otherwise pick (issue 9). */
 const TARGET_DEFAULTS = 1.05;
-const PINNED_FLAG = '--pinned';
 
 export default defineScenario(import.meta.url, {
   id: '01',
   title: 'Call overhead: sequential awaited calls of a trivial function',
   async run({ quick, scratch }) {
-    const pinned = process.argv.includes(PINNED_FLAG);
+    const placement = placementOf();
     const params = {
       runs: quick ? 1 : 9,
       rounds: quick ? 3 : 24,
       callsPerBlock: 50,
       warmupCalls: quick ? 300 : 1_000,
-      threads: pinned ? [1] : [1, 2],
+      threads: placement ? [1] : [1, 2],
     };
     const contenders = [direct, ...threaded];
     const progress = new Progress(
-      pinned ? 'call overhead, pinned to 1 CPU' : 'call overhead',
+      placement ? `call overhead, ${PLACEMENTS[placement]}` : 'call overhead',
       params.threads.length * params.runs * params.rounds,
     );
     const result = { params, tables: [], targets: [], charts: [], data: { perCall: {}, chartRows: [] } };
     const hung = new Set();
     for (const threads of params.threads) {
-      const group = pinned ? `${threads} thread, every thread pinned to 1 CPU` : `${threads} thread${threads > 1 ? 's' : ''}`;
+      const group = placement ? `${threads} thread, ${PLACEMENTS[placement]}` : `${threads} thread${threads > 1 ? 's' : ''}`;
       const totals = await measure(contenders, threads, params, { dir: scratch(), progress, hung });
       report(result, contenders, totals, group, params);
     }
     progress.done();
     if (hung.size > 0) result.tables.at(-1).notes = [`close() never settled for: ${[...hung].join(', ')} (left behind)`];
-    if (!pinned) {
-      const child = await pinnedPass(quick);
-      if (typeof child === 'string') {
-        result.tables.push({ title: 'pinned to 1 CPU: skipped', columns: ['why'], rows: [[child]] });
-      } else {
+    if (!placement) {
+      for (const fixed of Object.keys(PLACEMENTS)) {
+        const child = await runPlaced(import.meta.url, fixed, { quick });
+        if (typeof child === 'string') {
+          result.tables.push({ title: `${PLACEMENTS[fixed]}: skipped`, columns: ['why'], rows: [[child]] });
+          continue;
+        }
         result.tables.push(...child.tables);
         result.targets.push(...child.targets);
         result.data.perCall = { ...result.data.perCall, ...child.data.perCall };
@@ -90,6 +92,7 @@ async function measure(contenders, threads, params, { dir, progress, hung }) {
   for (let run = 0; run < params.runs; run++) {
     const open = await openAll(contenders, threads, run, dir);
     for (const { handle } of open) await warmUp(handle, params.warmupCalls);
+    placeThreads();
     const one = await interleavedRuns(
       open.map(({ contender, handle }) => ({ name: contender.name, block: () => sequential(handle, params.callsPerBlock) })),
       { runs: 1, rounds: params.rounds, firstRotation: run, onRound: () => progress.tick() },
@@ -152,24 +155,6 @@ function report(result, contenders, totals, group, params) {
       { latencyUs: perCall(c.name, 'wallMs'), processCpuUs: perCall(c.name, 'cpuMs'), callerCpuUs: perCall(c.name, 'callerCpuMs') },
     ]),
   );
-}
-
-/** Runs this file again with every thread pinned to CPU 0; resolves its result, or why it could not. */
-function pinnedPass(quick) {
-  if (process.platform !== 'linux' || spawnSync('taskset', ['-c', '0', 'true']).status !== 0) {
-    return Promise.resolve('taskset is not available (Linux only)');
-  }
-  return new Promise((resolve) => {
-    const child = fork(fileURLToPath(import.meta.url), [PINNED_FLAG, ...(quick ? ['--quick'] : [])], {
-      execPath: 'taskset',
-      execArgv: ['-c', '0', process.execPath],
-    });
-    let result = 'the pinned pass exited without a result';
-    child.on('message', (message) => {
-      if (message?.type === 'result') result = message.result;
-    });
-    child.on('exit', () => resolve(result));
-  });
 }
 
 export function kindOf(contender) {
