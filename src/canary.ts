@@ -3,6 +3,7 @@
  * (a canary step, or the watch after a plain upgrade), and the verdict on them.
  */
 import { HotError, type HotErrorCode } from './errors.js';
+import { LatencySketch } from './latency-sketch.js';
 
 /** Failures that are the host's, so always a mark against the version that produced them. */
 const hostErrors: ReadonlySet<HotErrorCode> = new Set(['ERR_HOT_WORKER_EXIT', 'ERR_HOT_CALL_TIMEOUT', 'ERR_HOT_CLONE', 'ERR_HOT_LOAD']);
@@ -18,27 +19,25 @@ export function countsAsError(error: unknown, countUserErrors: boolean): boolean
   return countUserErrors;
 }
 
-/** The calls one version served in one window. */
+/** The calls one version served in one window, in fixed memory however many. */
 export class Sample {
   calls = 0;
   errors = 0;
-  readonly #latencies: number[] = [];
+  readonly #latencies = new LatencySketch();
 
   add(ms: number, failed: boolean): void {
     this.calls++;
     if (failed) this.errors++;
-    this.#latencies.push(ms);
+    this.#latencies.add(ms);
   }
 
   get errorRate(): number {
     return this.calls === 0 ? 0 : this.errors / this.calls;
   }
 
-  /** The 99th percentile latency in ms (nearest rank), or undefined with no calls. */
+  /** The 99th percentile latency in ms (nearest rank, within 1%), or undefined with no calls. */
   get p99(): number | undefined {
-    if (this.#latencies.length === 0) return undefined;
-    const sorted = [...this.#latencies].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
+    return this.#latencies.quantile(0.99);
   }
 }
 
