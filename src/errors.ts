@@ -47,6 +47,8 @@ export const HotErrorCodes = {
   ERR_HOT_CALLBACK_SETTLED: 'ERR_HOT_CALLBACK_SETTLED',
   /** A generator function was called with `call()`/`api` (read it with `stream()`), or a plain function with `stream()`. */
   ERR_HOT_CALL_KIND: 'ERR_HOT_CALL_KIND',
+  /** A fleet job a `remote()` call waited for was removed from the queue before it finished (`job.remove()`, or deduplication). */
+  ERR_HOT_JOB_REMOVED: 'ERR_HOT_JOB_REMOVED',
 } as const;
 
 /** The union of every {@link HotError} code. */

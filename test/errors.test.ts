@@ -1,5 +1,5 @@
 import { HotError, type HotErrorCode, HotErrorCodes, type HotModule } from 'hotworker';
-import { rollback, rollout, startNode } from 'hotworker/fleet';
+import { remote, rollback, rollout, startNode } from 'hotworker/fleet';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { gate } from './support/gate.js';
@@ -137,6 +137,23 @@ const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
     },
   ],
   [
+    'ERR_HOT_JOB_REMOVED',
+    async (ws) => {
+      const redis = await startRedis();
+      ws.defer(() => redis.stop());
+      const producer = remote({ queue: 'jobs', connection: redis.url });
+      ws.defer(() => producer.close());
+      // No node takes the job: it waits until removed.
+      const call = producer.api.tile?.(1, 2) as Promise<unknown>;
+      // Its rejection may come before remove() answers: handled from the start.
+      call.catch(() => undefined);
+      let job = (await producer.queue.getWaiting())[0];
+      while (job === undefined) job = (await producer.queue.getWaiting())[0];
+      await job.remove();
+      return call;
+    },
+  ],
+  [
     'ERR_HOT_CALL_KIND',
     async (ws) => {
       const mod = (await ws.hot(ws.copy('streams.ts'), { threads: 1 })) as HotModule;
@@ -146,7 +163,7 @@ const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
 ];
 
 /** Codes that need a real redis-server (see test/support/services.ts). */
-const needsRedis = new Set<HotErrorCode>(['ERR_HOT_ROLLOUT_BUSY', 'ERR_HOT_ROLLOUT_FAILED']);
+const needsRedis = new Set<HotErrorCode>(['ERR_HOT_ROLLOUT_BUSY', 'ERR_HOT_ROLLOUT_FAILED', 'ERR_HOT_JOB_REMOVED']);
 const runnable = cases.filter(([code]) => redisService.available || !needsRedis.has(code));
 
 describe('error codes', () => {

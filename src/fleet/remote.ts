@@ -7,7 +7,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type UntypedModule } from '../api.js';
 import { HotError } from '../errors.js';
 import { closeRedis, openRedis } from './connection.js';
-import { rebuildFailure } from './failure.js';
+import { JobWaiters } from './job-waiters.js';
 
 /** Options of {@link remote}. */
 export interface RemoteOptions {
@@ -59,11 +59,10 @@ export function remote<M = UntypedModule>(options: RemoteOptions): RemoteModule<
   const owned = typeof options.connection === 'string' ? openRedis(options.connection) : undefined;
   const connection = (owned?.client ?? options.connection) as ConnectionOptions;
   const queue = new Queue(options.queue, { connection });
-  // Every waiting call listens for its own job's end (BullMQ's waitUntilFinished): many at once is normal.
-  queue.setMaxListeners(0);
   const onError = (error: Error) => options.onError?.(error);
   queue.on('error', onError);
   const events = openEvents(options.queue, connection, owned?.client);
+  const waiters = events.then((ready) => new JobWaiters(ready));
   void events.then((ready) => ready.on('error', onError), onError);
   const jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions };
   let closed: Promise<void> | undefined;
@@ -75,13 +74,10 @@ export function remote<M = UntypedModule>(options: RemoteOptions): RemoteModule<
     return queue.add(name, args, { ...jobOptions, ...extra });
   };
   const call = async (name: string, args: unknown[]): Promise<unknown> => {
-    const listening = await events;
+    // Listening before the job is added: its end cannot come before the stream is read.
+    const waiting = await waiters;
     const job = await add(name, args);
-    try {
-      return await job.waitUntilFinished(listening);
-    } catch (error) {
-      throw rebuildFailure((error as Error).message, name);
-    }
+    return waiting.wait(job.id as string, name);
   };
   return {
     api: createApi<M>(call, () => false),
@@ -89,6 +85,11 @@ export function remote<M = UntypedModule>(options: RemoteOptions): RemoteModule<
     queue,
     close() {
       closed ??= (async () => {
+        const error = new HotError('ERR_HOT_CLOSED', `The remote client of queue ${options.queue} was closed before the job finished`);
+        await waiters.then(
+          (waiting) => waiting.close(error),
+          () => undefined,
+        );
         await Promise.allSettled([events.then((ready) => ready.close()), queue.close()]);
         if (owned !== undefined) await closeRedis(owned);
       })();
