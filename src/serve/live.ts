@@ -20,6 +20,22 @@ export interface Tick {
 /** Seconds of figures kept for a page that connects late: the charts' width. */
 const TIMELINE_SECONDS = 180;
 
+/**
+ * Bytes a page may leave unread (Node's buffer and the socket's) before its stream is ended: a
+ * page that stopped reading (a laptop asleep behind a tunnel) would otherwise hold a few KB more
+ * every second, for as long as its connection stays open. About two minutes of ticks; a page
+ * that comes back reconnects by itself and gets every figure again in `hello`.
+ */
+const MAX_UNREAD_BYTES = 1024 * 1024;
+
+/** Options of {@link LiveFeed}. */
+export interface LiveFeedOptions {
+  /** Milliseconds between ticks. @default 1000 */
+  readonly intervalMs?: number;
+  /** Unread bytes after which a page's stream is ended. @default 1 MiB */
+  readonly maxUnreadBytes?: number;
+}
+
 /** What the feed needs from the server. */
 export interface LiveSource {
   readonly stats: CallStats;
@@ -35,11 +51,13 @@ export class LiveFeed {
   readonly #timeline: Tick[] = [];
   readonly #clients = new Set<ServerResponse>();
   readonly #ticker: NodeJS.Timeout;
+  readonly #maxUnreadBytes: number;
   /** Each entry goes out as an event named for its kind: `upgrade`, `rollback`, `canary`, `crash`, `upgrade-failed`, … */
   readonly #onEntry = (entry: ActivityEntry) => this.#broadcast(entry.kind, entry);
 
-  constructor(source: LiveSource, intervalMs = 1000) {
+  constructor(source: LiveSource, { intervalMs = 1000, maxUnreadBytes = MAX_UNREAD_BYTES }: LiveFeedOptions = {}) {
     this.#source = source;
+    this.#maxUnreadBytes = maxUnreadBytes;
     source.activity.on('entry', this.#onEntry);
     // Sampled whether or not a page is open, so that one opened later shows the minutes before it.
     this.#ticker = setInterval(() => this.#tick(), intervalMs).unref();
@@ -86,7 +104,14 @@ export class LiveFeed {
   }
 
   #broadcast(event: string, data: unknown): void {
-    for (const client of this.#clients) send(client, event, data);
+    for (const client of this.#clients) {
+      send(client, event, data);
+      if (client.writableLength > this.#maxUnreadBytes) {
+        // Not reading: drop it rather than buffer without end. 'close' removes it from the set.
+        this.#clients.delete(client);
+        client.destroy();
+      }
+    }
   }
 }
 
