@@ -390,10 +390,7 @@ export class HotServer implements RouterContext {
     // A file the new version reads that nothing watched yet may have changed since the build
     // began (the shift and drain take time): the watcher checks those against the start.
     this.#watcher?.update(watchList(event.to), kind === 'upgrade' ? this.#transitionStartedAt : undefined);
-    // Series of versions that left history (at most keepVersions kept) go too: /metrics stays bounded.
-    this.metrics.forgetVersions(
-      new Set([...this.module.history, ...this.module.stats.alive.map((alive) => alive.version)].map(versionLabel)),
-    );
+    this.#forgetLeftVersions();
     // A forced shutdown cuts a drain short too: say which deadline killed the calls.
     const deadline = this.#closing === undefined ? 'the drain deadline' : 'shutdown';
     const killed = event.killed > 0 ? `, killed ${plural(event.killed, 'call')} at ${deadline}` : '';
@@ -410,6 +407,17 @@ export class HotServer implements RouterContext {
     });
   }
 
+  /**
+   * Drops the /metrics series of versions neither in history (at most keepVersions) nor still
+   * serving, so that /metrics stays bounded: after each upgrade or rollback, and after a failed
+   * attempt (a failed canary served calls under its own version).
+   */
+  #forgetLeftVersions(): void {
+    this.metrics.forgetVersions(
+      new Set([...this.module.history, ...this.module.stats.alive.map((alive) => alive.version)].map(versionLabel)),
+    );
+  }
+
   #logFailure(kind: 'upgrade' | 'rollback', trigger: string, error: unknown): void {
     const summary = summarizeFailure(error, this.optionNames);
     if (this.#closing !== undefined && summary.code === 'ERR_HOT_CLOSED') {
@@ -417,6 +425,7 @@ export class HotServer implements RouterContext {
       this.logger.info(`${kind}-cancelled`, `${kind} (${trigger}) cancelled: shutting down`, { trigger });
       return;
     }
+    this.#forgetLeftVersions();
     if (kind === 'upgrade') {
       this.#counts.upgrades.failed++;
       this.metrics.recordUpgrade('failed');
