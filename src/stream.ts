@@ -22,8 +22,48 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-/** The caller's side of one stream. */
+/**
+ * Streams their consumer dropped without `return()` (`await m.stream('scan').next()`, then
+ * nothing): once the iterator is garbage, the generator is stopped as `break` would, so that it
+ * does not hold its worker for good. The core is what the port's listener and the task hold;
+ * only the consumer holds the {@link WorkerStream} around it.
+ */
+const abandoned = new FinalizationRegistry<StreamCore>((core) => {
+  void core.return();
+});
+
+/**
+ * The caller's side of one stream: an `AsyncIterableIterator`. `break`, `return()`, or letting
+ * go of it (once it is garbage-collected) stops the generator in the worker.
+ */
 export class WorkerStream<T> implements AsyncIterableIterator<T> {
+  readonly #core: StreamCore;
+
+  constructor(fn: string, version: number, start: StartStream) {
+    this.#core = new StreamCore(fn, version, start);
+    abandoned.register(this, this.#core, this.#core);
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return this.#core.next() as Promise<IteratorResult<T>>;
+  }
+
+  /**
+   * Stops the stream: the generator in the worker is ended where it paused (its `finally`
+   * runs). Resolves once the worker is done with it, so that after a `break` the worker is free.
+   */
+  return(): Promise<IteratorResult<T>> {
+    abandoned.unregister(this.#core);
+    return this.#core.return() as Promise<IteratorResult<T>>;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+}
+
+/** One stream's state: held by its port's listener and its task, never by the consumer's iterator alone. */
+class StreamCore {
   readonly #fn: string;
   readonly #version: number;
   readonly #port: MessagePort;
@@ -65,11 +105,11 @@ export class WorkerStream<T> implements AsyncIterableIterator<T> {
     );
   }
 
-  next(): Promise<IteratorResult<T>> {
+  next(): Promise<IteratorResult<unknown>> {
     if (this.#buffer.length > 0) {
       const value = this.#buffer.shift();
       this.#grant();
-      return Promise.resolve({ done: false, value: value as T });
+      return Promise.resolve({ done: false, value });
     }
     if (this.#end !== undefined && !this.#finished) {
       this.#finished = true;
@@ -78,14 +118,10 @@ export class WorkerStream<T> implements AsyncIterableIterator<T> {
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise<IteratorResult<unknown>>((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
-    }) as Promise<IteratorResult<T>>;
+    });
   }
 
-  /**
-   * Stops the stream: the generator in the worker is ended where it paused (its `finally`
-   * runs). Resolves once the worker is done with it, so that after a `break` the worker is free.
-   */
-  async return(): Promise<IteratorResult<T>> {
+  async return(): Promise<IteratorResult<unknown>> {
     if (!this.#finished) {
       this.#finished = true;
       this.#buffer.length = 0;
@@ -95,10 +131,6 @@ export class WorkerStream<T> implements AsyncIterableIterator<T> {
     await this.#task.then(undefined, () => undefined);
     this.#port.close();
     return { done: true, value: undefined };
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this;
   }
 
   #receive(message: StreamMessage): void {
