@@ -24,7 +24,7 @@ import {
 } from './lib/contenders.js';
 import { ratio, spread } from './lib/format.js';
 import { interleavedRuns } from './lib/interleave.js';
-import { PLACEMENTS, placementOf, placeThreads, runPlaced } from './lib/placement.js';
+import { addPlacedPasses, PLACEMENTS, placementOf, placeThreads } from './lib/placement.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
@@ -60,17 +60,13 @@ export default defineScenario(import.meta.url, {
     progress.done();
     if (hung.size > 0) result.tables.at(-1).notes = [`close() never settled for: ${[...hung].join(', ')} (left behind)`];
     if (!placement) {
-      for (const fixed of Object.keys(PLACEMENTS)) {
-        const child = await runPlaced(import.meta.url, fixed, { quick });
-        if (typeof child === 'string') {
-          result.tables.push({ title: `${PLACEMENTS[fixed]}: skipped`, columns: ['why'], rows: [[child]] });
-          continue;
-        }
-        result.tables.push(...child.tables);
-        result.targets.push(...child.targets);
-        result.data.perCall = { ...result.data.perCall, ...child.data.perCall };
-        result.data.chartRows.push(...child.data.chartRows);
-      }
+      await addPlacedPasses(result, import.meta.url, {
+        quick,
+        mergeData(data) {
+          result.data.perCall = { ...result.data.perCall, ...data.perCall };
+          result.data.chartRows.push(...data.chartRows);
+        },
+      });
       result.charts.push({
         name: 'call-overhead',
         title: 'Call overhead vs raw piscina',

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { hot } from 'hotworker';
 import { ratio, spread } from './lib/format.js';
 import { interleavedRuns } from './lib/interleave.js';
-import { PLACEMENTS, placementOf, placeThreads, runPlaced } from './lib/placement.js';
+import { addPlacedPasses, PLACEMENTS, placementOf, placeThreads } from './lib/placement.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
 import { pairedRatio, summarize } from './lib/stats.js';
@@ -114,18 +114,7 @@ export default defineScenario(import.meta.url, {
       charts: [],
       data: { [placement ?? 'unpinned']: { latencyUs: Object.fromEntries([...totals].map(([name, values]) => [name, perCall(values)])) } },
     };
-    if (!placement) {
-      for (const fixed of Object.keys(PLACEMENTS)) {
-        const child = await runPlaced(import.meta.url, fixed, { quick });
-        if (typeof child === 'string') {
-          result.tables.push({ title: `${PLACEMENTS[fixed]}: skipped`, columns: ['why'], rows: [[child]] });
-          continue;
-        }
-        result.tables.push(...child.tables);
-        result.targets.push(...child.targets);
-        Object.assign(result.data, child.data);
-      }
-    }
+    if (!placement) await addPlacedPasses(result, import.meta.url, { quick, mergeData: (data) => Object.assign(result.data, data) });
     return result;
   },
 });

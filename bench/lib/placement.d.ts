@@ -4,4 +4,9 @@ export declare const PLACEMENTS: Readonly<Record<Placement, string>>;
 export declare function placementOf(argv?: readonly string[]): Placement | undefined;
 export declare function unavailable(placement: Placement): string | undefined;
 export declare function runPlaced(url: string, placement: Placement, options: { quick: boolean }): Promise<unknown>;
+export declare function addPlacedPasses(
+  result: { tables: unknown[]; targets: unknown[] },
+  url: string,
+  options: { quick: boolean; mergeData: (data: Record<string, unknown>) => void },
+): Promise<void>;
 export declare function placeThreads(placement?: Placement): void;

@@ -64,6 +64,24 @@ export function runPlaced(url, placement, { quick }) {
 }
 
 /**
+ * Runs scenario file `url` once per placement and adds each pass's tables and targets to
+ * `result` (a table saying why, for a pass that could not run); `mergeData(childData)` takes
+ * the rest of each pass's result.
+ */
+export async function addPlacedPasses(result, url, { quick, mergeData }) {
+  for (const placement of Object.keys(PLACEMENTS)) {
+    const child = await runPlaced(url, placement, { quick });
+    if (typeof child === 'string') {
+      result.tables.push({ title: `${PLACEMENTS[placement]}: skipped`, columns: ['why'], rows: [[child]] });
+      continue;
+    }
+    result.tables.push(...child.tables);
+    result.targets.push(...child.targets);
+    mergeData(child.data);
+  }
+}
+
+/**
  * Under `split`, moves every thread of this process but the main one to CPU 1 and the main one
  * to CPU 0. Call it once the threads to be measured exist (after opening and warming the pools
  * of a run): a thread made later inherits its maker's CPU. Does nothing under other placements.
