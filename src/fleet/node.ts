@@ -98,8 +98,12 @@ export class FleetNode extends EventEmitter<FleetNodeEvents> {
   #state: 'running' | 'upgrading' | 'draining' = 'running';
   #done = 0;
   #failed = 0;
-  /** Completed and failed jobs per version hash, counted for the version each job ran on. */
-  readonly #perVersion = new Map<string, { done: number; failed: number }>();
+  /**
+   * Completed and failed jobs of the version this node runs, since it last moved to it: a
+   * rollout's canary is judged on these, so a version rolled out again after a rollback starts
+   * from zero rather than from its earlier jobs. A job counts for the version it ran on.
+   */
+  #versionCounts = { hash: '', done: 0, failed: 0 };
   /** The version this node failed to run, so it does not retry it until the target changes. */
   #refused: { hash: string; message: string } | undefined;
   #reconciling: Promise<void> | undefined;
@@ -140,7 +144,7 @@ export class FleetNode extends EventEmitter<FleetNodeEvents> {
   /** What the node reports on its heartbeat. */
   get report(): NodeReport {
     const version = this.#module.version;
-    const counts = this.#perVersion.get(version.hash) ?? { done: 0, failed: 0 };
+    const counts = this.#versionCounts.hash === version.hash ? this.#versionCounts : { done: 0, failed: 0 };
     return {
       id: this.id,
       host: hostname(),
@@ -180,8 +184,8 @@ export class FleetNode extends EventEmitter<FleetNodeEvents> {
 
   async #process(job: Job): Promise<unknown> {
     const hash = this.#module.version.hash;
-    const counts = this.#perVersion.get(hash) ?? { done: 0, failed: 0 };
-    this.#perVersion.set(hash, counts);
+    if (this.#versionCounts.hash !== hash) this.#versionCounts = { hash, done: 0, failed: 0 };
+    const counts = this.#versionCounts;
     try {
       if (!Array.isArray(job.data)) {
         throw new HotError(
@@ -239,6 +243,8 @@ export class FleetNode extends EventEmitter<FleetNodeEvents> {
       // Breaking changes are checked once by the rollout, for the whole fleet; a rollback
       // must always be possible, whatever the newer version added.
       await this.#module.upgrade({ artifact, allowBreaking: true });
+      // Counted afresh from the move: a canary of this version judges the jobs it runs now.
+      this.#versionCounts = { hash: this.#module.version.hash, done: 0, failed: 0 };
       this.emit('version', { hash, versionId: this.#module.version.id });
     } catch (error) {
       if (this.#closed !== undefined) return;
