@@ -41,7 +41,7 @@ export class LatencySketch {
    */
   quantile(q: number): number | undefined {
     const counts = this.#counts;
-    if (counts === undefined || this.count === 0) return undefined;
+    if (counts === undefined) return undefined;
     const rank = Math.max(1, Math.ceil(q * this.count));
     if (rank >= this.count) return this.#max;
     if (rank === 1) return this.#min;

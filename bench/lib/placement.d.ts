@@ -3,7 +3,6 @@ export type Placement = 'same' | 'split';
 export declare const PLACEMENTS: Readonly<Record<Placement, string>>;
 export declare function placementOf(argv?: readonly string[]): Placement | undefined;
 export declare function unavailable(placement: Placement): string | undefined;
-export declare function runPlaced(url: string, placement: Placement, options: { quick: boolean }): Promise<unknown>;
 export declare function addPlacedPasses(
   result: { tables: unknown[]; targets: unknown[] },
   url: string,

@@ -44,7 +44,7 @@ export function unavailable(placement) {
  * Runs scenario file `url` again in a child process under `placement`.
  * @returns the child's result, or a string saying why there is none
  */
-export function runPlaced(url, placement, { quick }) {
+function runPlaced(url, placement, { quick }) {
   const why = unavailable(placement);
   if (why !== undefined) return Promise.resolve(why);
   return new Promise((resolve) => {
