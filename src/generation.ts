@@ -7,7 +7,7 @@ import type { ResourceLimits, TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { type Artifact, bundleSource } from './build.js';
 import { CallLimit } from './call-limit.js';
-import type { SignalLike } from './call-signal.js';
+import { CallSignal, type SignalLike } from './call-signal.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
@@ -247,7 +247,9 @@ export class Generation {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const transferList = channelTransfers(options?.transfer as TransferListItem[] | undefined, channels);
     const timeout = options?.timeout ?? this.#callTimeout;
-    if (timeout === Number.POSITIVE_INFINITY) {
+    // A CallSignal (serve's) is the call's own: piscina listens to it directly. The caller's
+    // AbortSignal, perhaps shared by many calls, is relayed by a CallLimit (abort-fanout.ts).
+    if (timeout === Number.POSITIVE_INFINITY && (signal === undefined || signal instanceof CallSignal)) {
       return this.#track(fn, args, { signal, transferList }, undefined, channels);
     }
     const limit = new CallLimit(signal, timeout);

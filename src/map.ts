@@ -4,6 +4,7 @@
  * last chunk has settled, so an upgrade's drain waits for it. At most a few chunks per
  * thread are in flight, which is also the back-pressure on an async input.
  */
+import { subscribe, unsubscribe } from './abort-fanout.js';
 import { locateCloneFailure } from './clone.js';
 import { HotError } from './errors.js';
 import { callError } from './faults.js';
@@ -165,7 +166,8 @@ class MapRun {
     this.#results = total === undefined ? [] : new Array(total);
     // The generation lives until the last chunk sent has settled, whatever shifts meanwhile.
     this.#release = generation.hold();
-    options.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    // Through abort-fanout.ts: maps sharing one signal cost O(1) each to start and end.
+    if (options.signal !== undefined) subscribe(options.signal, this.#onAbort);
   }
 
   feedArray(inputs: readonly unknown[]): void {
@@ -320,7 +322,7 @@ class MapRun {
 
   #finishIfDone(): void {
     if (!this.#fed || this.#inFlight > 0) return;
-    this.#options.signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#options.signal !== undefined) unsubscribe(this.#options.signal, this.#onAbort);
     this.#release();
     if (this.#ended) return;
     this.#ended = true;
