@@ -1,7 +1,8 @@
 /**
  * How `remote()` waits for its jobs: one Map entry per call, not BullMQ's three listeners per
  * call (one on the shared Queue, whose removal scans every other waiter's); a removed job and
- * `close()` settle the calls waiting for them.
+ * `close()` settle the calls waiting for them, and so does a job deleted without an event
+ * (drained, cleaned), found by the periodic check.
  */
 import { HotError } from 'hotworker';
 import { describe, expect, it } from 'vitest';
@@ -36,6 +37,34 @@ describe.skipIf(!redisService.available)('remote() waiting for jobs', () => {
     const [job] = await render.queue.getWaiting();
     await job?.remove();
     expect(await outcome).toMatchObject({ name: 'HotError', code: 'ERR_HOT_JOB_REMOVED', fn: 'tile' });
+  });
+
+  it('rejects calls whose jobs were drained or cleaned out of the queue (no event) with ERR_HOT_JOB_REMOVED', async () => {
+    const f = await fleet();
+    const render = f.producer({ jobCheckInterval: 50 });
+    const drained = render.api.tile(1, 2).catch((caught: unknown) => caught);
+    await waitingJobs(render.queue, 1);
+    await render.queue.drain();
+    expect(await drained).toMatchObject({ name: 'HotError', code: 'ERR_HOT_JOB_REMOVED', fn: 'tile' });
+
+    const cleaned = render.api.tile(3, 4).catch((caught: unknown) => caught);
+    await waitingJobs(render.queue, 1);
+    expect(await render.queue.clean(0, 10, 'wait')).toHaveLength(1);
+    expect(await cleaned).toMatchObject({ name: 'HotError', code: 'ERR_HOT_JOB_REMOVED', fn: 'tile' });
+  });
+
+  it('keeps waiting, through the checks, for a job that is still queued, and answers once a node runs it', async () => {
+    const f = await fleet();
+    const render = f.producer({ jobCheckInterval: 20 });
+    const call = render.api.tile(2, 3);
+    await waitingJobs(render.queue, 1);
+    // Several checks pass while the job waits (each looks it up: its key is read).
+    const client = f.client();
+    const reads = async () => Number(/keyspace_hits:(\d+)/.exec(await client.info('stats'))?.[1]);
+    const before = await reads();
+    while ((await reads()) < before + 6) await new Promise((resolve) => setTimeout(resolve, 20));
+    await f.startNode();
+    expect(await call).toMatchObject({ sum: 5 });
   });
 
   it('rejects calls still waiting at close() with ERR_HOT_CLOSED', async () => {

@@ -7,7 +7,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { type ArgsOf, createApi, type FunctionName, type HotApi, type UntypedModule } from '../api.js';
 import { HotError } from '../errors.js';
 import { closeRedis, openRedis } from './connection.js';
-import { JobWaiters } from './job-waiters.js';
+import { type JobLookup, JobWaiters } from './job-waiters.js';
 
 /** Options of {@link remote}. */
 export interface RemoteOptions {
@@ -26,6 +26,16 @@ export interface RemoteOptions {
    * @default undefined (ignored)
    */
   onError?: (error: Error) => void;
+  /**
+   * How often, in milliseconds, calls that have waited at least this long look their job up in
+   * Redis (one pipelined round trip per 1,000 calls). A job cleaned, drained or obliterated out
+   * of the queue sends no event: its call rejects `ERR_HOT_JOB_REMOVED` once two checks in a
+   * row find the job gone, so within about three intervals. A job that finished unheard (the
+   * events stream trimmed while this client was away) settles its call from the job itself.
+   * `Infinity` turns the check off: such a call then waits until `close()`.
+   * @default 10_000
+   */
+  jobCheckInterval?: number;
 }
 
 /** A fleet seen from a producer. */
@@ -44,6 +54,7 @@ export interface RemoteModule<M = UntypedModule> {
 }
 
 const DEFAULT_JOB_OPTIONS: JobsOptions = { removeOnComplete: 1000, removeOnFail: 5000 };
+const DEFAULT_JOB_CHECK_INTERVAL = 10_000;
 
 /**
  * A typed client of a fleet.
@@ -56,13 +67,21 @@ export function remote<M = UntypedModule>(options: RemoteOptions): RemoteModule<
   if (typeof options !== 'object' || options === null || typeof options.queue !== 'string' || options.queue === '') {
     throw new HotError('ERR_HOT_INVALID_OPTION', `Expected \`queue\` to be a queue name, got \`${String(options?.queue)}\``);
   }
+  const checkEvery = options.jobCheckInterval ?? DEFAULT_JOB_CHECK_INTERVAL;
+  if (typeof checkEvery !== 'number' || !(checkEvery > 0)) {
+    throw new HotError(
+      'ERR_HOT_INVALID_OPTION',
+      `Expected \`jobCheckInterval\` to be a positive number of milliseconds (or Infinity for no check), got \`${String(checkEvery)}\``,
+      { option: 'jobCheckInterval' },
+    );
+  }
   const owned = typeof options.connection === 'string' ? openRedis(options.connection) : undefined;
   const connection = (owned?.client ?? options.connection) as ConnectionOptions;
   const queue = new Queue(options.queue, { connection });
   const onError = (error: Error) => options.onError?.(error);
   queue.on('error', onError);
   const events = openEvents(options.queue, connection, owned?.client);
-  const waiters = events.then((ready) => new JobWaiters(ready));
+  const waiters = events.then((ready) => new JobWaiters(ready, lookupJobs(queue), checkEvery, onError));
   void events.then((ready) => ready.on('error', onError), onError);
   const jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions };
   let closed: Promise<void> | undefined;
@@ -114,4 +133,30 @@ async function openEvents(name: string, connection: ConnectionOptions, client: R
   } finally {
     if (reader !== client && reader !== connection) reader.disconnect();
   }
+}
+
+/**
+ * @internal Looks jobs up for the waiters' periodic check: an HMGET and a ZSCORE per job, sent
+ * together (the client writes each command without waiting for the replies before it).
+ */
+export function lookupJobs(queue: Queue): JobLookup {
+  return async (jobIds) => {
+    const client = await queue.getBackend().client;
+    const completed = queue.toKey('completed');
+    return Promise.all(
+      jobIds.map(async (jobId) => {
+        const [[name, finishedOn, failedReason], score] = await Promise.all([
+          client.hmget(queue.toKey(jobId), 'name', 'finishedOn', 'failedReason'),
+          client.zscore(completed, jobId),
+        ]);
+        // Every job has a name: none means the key is gone.
+        if (name === null || name === undefined) return undefined;
+        if (finishedOn === null || finishedOn === undefined) return null;
+        if (score === null) return { ok: false, reason: failedReason ?? '' } as const;
+        // Completed: BullMQ decodes the stored return value.
+        const job = await queue.getJob(jobId);
+        return job === undefined ? undefined : ({ ok: true, value: job.returnvalue } as const);
+      }),
+    );
+  };
 }

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
-import { type RemoteModule, remote } from 'hotworker/fleet';
+import { type RemoteModule, type RemoteOptions, remote } from 'hotworker/fleet';
 import { Redis } from 'ioredis';
 import { type RedisServer, startRedis } from './redis.js';
 import { cliPath } from './serve.js';
@@ -43,8 +43,8 @@ export interface Fleet {
   startNode(args?: readonly string[]): Promise<NodeProcess>;
   /** Starts `hotworker rollout <module> --redis --queue …args` (killed after the test if still running). */
   startRollout(args?: readonly string[]): CliProcess;
-  /** A typed producer (closed after the test). */
-  producer(): RemoteModule<typeof import('../fixtures/fleet-job.ts')>;
+  /** A typed producer (closed after the test), with `options` besides the queue and connection. */
+  producer(options?: Omit<RemoteOptions, 'queue' | 'connection'>): RemoteModule<typeof import('../fixtures/fleet-job.ts')>;
   /** A raw BullMQ queue and its events (closed after the test). */
   bullmq(): { queue: Queue; events: QueueEvents };
   /** A plain ioredis client (closed after the test). */
@@ -85,8 +85,8 @@ export async function fleet(fixture = 'fleet-job.ts'): Promise<Fleet> {
       ws.defer(() => run.stop('SIGKILL'));
       return run;
     },
-    producer() {
-      const client = remote<typeof import('../fixtures/fleet-job.ts')>({ queue, connection: redis.url });
+    producer(options) {
+      const client = remote<typeof import('../fixtures/fleet-job.ts')>({ ...options, queue, connection: redis.url });
       ws.defer(() => client.close());
       return client;
     },
