@@ -49,6 +49,8 @@ export const HotErrorCodes = {
   ERR_HOT_CALL_KIND: 'ERR_HOT_CALL_KIND',
   /** A fleet job a `remote()` call waited for was removed from the queue before it finished (`job.remove()`, or deduplication). */
   ERR_HOT_JOB_REMOVED: 'ERR_HOT_JOB_REMOVED',
+  /** The call was refused at once: `maxQueue` calls already wait for a thread of that version. Retry later. */
+  ERR_HOT_QUEUE_FULL: 'ERR_HOT_QUEUE_FULL',
 } as const;
 
 /** The union of every {@link HotError} code. */

@@ -58,6 +58,8 @@ export interface GenerationSettings {
   readonly maxThreads: number;
   readonly loadTimeout: number;
   readonly callTimeout: number;
+  /** Calls that may wait for a thread beyond the `maxThreads` running; more are refused (see {@link Generation.full}). */
+  readonly maxQueue: number;
   readonly resourceLimits: ResourceLimits | undefined;
   /**
    * Told when a worker of a live generation dies on its own: `process.exit()`, an uncaught
@@ -79,6 +81,10 @@ export class Generation {
   #generators: ReadonlySet<string> = new Set();
   /** Calls accepted and not yet settled. The pool is only destroyed once this is 0 (or at the drain deadline). */
   #inFlight = 0;
+  /** Of those, the spans of work held by {@link hold} (a `map()`): they wait for no thread themselves. */
+  #holds = 0;
+  /** Calls in flight (holds aside) from which {@link full} is true: `maxThreads` running plus `maxQueue` waiting. */
+  readonly #capacity: number;
   /** Resolves the drain's wait; only set while a drain waits. */
   #onIdle: (() => void) | undefined;
   /** Why the pool was destroyed; set before destroying, so calls cut off get a precise error. */
@@ -94,18 +100,13 @@ export class Generation {
   /** True when the pool was a standby pool handed this version, not booted for it. */
   #fromStandby = false;
 
-  private constructor(
-    artifact: Artifact,
-    version: VersionInfo,
-    pool: Piscina,
-    callTimeout: number,
-    onCrash: GenerationSettings['onCrash'],
-  ) {
+  private constructor(artifact: Artifact, version: VersionInfo, pool: Piscina, settings: GenerationSettings) {
     this.artifact = artifact;
     this.#version = version;
     this.#pool = pool;
-    this.#callTimeout = callTimeout;
-    this.#onCrash = onCrash;
+    this.#callTimeout = settings.callTimeout;
+    this.#capacity = settings.maxThreads + settings.maxQueue;
+    this.#onCrash = settings.onCrash;
   }
 
   /** Reports a worker's death, once the generation is live and until it ends (load failures are the upgrade's to report). */
@@ -133,7 +134,7 @@ export class Generation {
     const workerData: WorkerData = { bundle: artifact.url, source, commonjs: artifact.commonjs };
     const claimed = standby?.claim(workerData);
     const pool = claimed ?? createPool(settings, workerData);
-    const generation = new Generation(artifact, version, pool, settings.callTimeout, settings.onCrash);
+    const generation = new Generation(artifact, version, pool, settings);
     generation.#fromStandby = claimed !== undefined;
     // Always listen: piscina emits 'error' for a worker that dies while idle, and an unheard
     // 'error' would crash the host process. Deaths by exception or exit are reported by the
@@ -202,6 +203,14 @@ export class Generation {
   /** Calls accepted and not yet settled. */
   get inFlight(): number {
     return this.#inFlight;
+  }
+
+  /**
+   * True while `maxQueue` calls wait for a thread: as many calls in flight as `maxThreads` can
+   * run plus `maxQueue` (a `map()` counts by the chunks it has sent). A new call is refused then.
+   */
+  get full(): boolean {
+    return this.#inFlight - this.#holds >= this.#capacity;
   }
 
   /**
@@ -291,10 +300,12 @@ export class Generation {
    */
   hold(): () => void {
     this.#inFlight++;
+    this.#holds++;
     let held = true;
     return () => {
       if (!held) return;
       held = false;
+      this.#holds--;
       this.#settled(undefined);
     };
   }

@@ -345,6 +345,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#routed = generation;
     if (typeof name !== 'string' || !generation.functions.has(name)) return Promise.reject(noExport(name, generation));
     if (generation.generators.has(name)) return Promise.reject(generatorCalled(name, generation.version.id));
+    if (generation.full) return Promise.reject(queueFull(name, generation, this.#context.options.maxQueue));
     const mapped = runMap(generation, name, inputs, options, this.#context.options.maxThreads);
     return this.#router.observe(generation, mapped) as Promise<unknown[]>;
   }
@@ -394,6 +395,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     this.#routed = generation;
     if (typeof name !== 'string' || !generation.functions.has(name)) return failedStream(noExport(name, generation));
     if (!generation.generators.has(name)) return failedStream(notAGenerator(name, generation.version.id));
+    if (generation.full) return failedStream(queueFull(name, generation, this.#context.options.maxQueue));
     const callbacks = openCallbacks(args);
     return new WorkerStream(name, generation.version.id, (port) =>
       callbacks === undefined
@@ -414,6 +416,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (typeof name !== 'string' || !generation.functions.has(name)) {
       return Promise.reject(noExport(name, generation));
     }
+    if (generation.full) return Promise.reject(queueFull(name, generation, this.#context.options.maxQueue));
     let callbacks: ReturnType<typeof openCallbacks>;
     try {
       callbacks = openCallbacks(args);
@@ -816,12 +819,13 @@ function versionOf(artifact: Artifact, id: number): VersionInfo {
 }
 
 function generationSettings(context: ModuleContext, onCrash: (event: CrashEvent) => void): GenerationSettings {
-  const { minThreads, maxThreads, loadTimeout, callTimeout, resourceLimits } = context.options;
+  const { minThreads, maxThreads, loadTimeout, callTimeout, maxQueue, resourceLimits } = context.options;
   return {
     minThreads,
     maxThreads,
     loadTimeout,
     callTimeout,
+    maxQueue,
     resourceLimits,
     onCrash: (generation, error) => onCrash({ version: generation.version, error }),
   };
@@ -871,6 +875,16 @@ async function verify(generation: Generation, options: ResolvedModuleOptions, si
   } finally {
     limit.dispose();
   }
+}
+
+/** A call refused because `maxQueue` calls already wait for a thread of its version. */
+function queueFull(name: string, generation: Generation, maxQueue: number): HotError {
+  const { id } = generation.version;
+  return new HotError(
+    'ERR_HOT_QUEUE_FULL',
+    `${name}() was refused: ${maxQueue} calls already wait for a thread of version ${id} (\`maxQueue\`). Retry later, or raise \`maxQueue\` or the number of threads.`,
+    { fn: name, version: id, option: 'maxQueue' },
+  );
 }
 
 function noExport(name: unknown, generation: Generation): HotError {

@@ -59,6 +59,16 @@ export interface ModuleOptions<Api = unknown> {
    */
   callTimeout?: number;
   /**
+   * The most calls that may wait for a thread of a version (beyond the calls its threads are
+   * running). A call, stream or `map()` that finds that many waiting is refused at once with
+   * `ERR_HOT_QUEUE_FULL` rather than queued: load shedding, so that an overloaded host answers
+   * "later" in microseconds instead of holding every call until it times out. The chunks a
+   * running `map()` has sent count as waiting calls, but are never refused. `Infinity` queues
+   * without bound.
+   * @default Infinity
+   */
+  maxQueue?: number;
+  /**
    * Milliseconds every worker of a new version has to import the module. A module still
    * loading then (an endless loop at top level) fails the upgrade with `ERR_HOT_LOAD`. The time
    * counts from the pool's creation, so it covers starting the threads too. Also bounds
@@ -202,6 +212,7 @@ export interface ResolvedModuleOptions {
   readonly minThreads: number;
   readonly maxThreads: number;
   readonly callTimeout: number;
+  readonly maxQueue: number;
   readonly loadTimeout: number;
   readonly drainTimeout: number;
   readonly disposeTimeout: number;
@@ -218,6 +229,7 @@ const moduleKeys = new Set([
   'maxThreads',
   'maxThreadsLimit',
   'callTimeout',
+  'maxQueue',
   'loadTimeout',
   'drainTimeout',
   'disposeTimeout',
@@ -257,6 +269,10 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
   if (max < min) throw invalid(`Expected \`maxThreads\` (${max}) to be >= \`minThreads\` (${min})`);
   const callTimeout = options.callTimeout ?? Number.POSITIVE_INFINITY;
   assertTimeout(callTimeout, 'callTimeout');
+  const maxQueue = options.maxQueue ?? Number.POSITIVE_INFINITY;
+  if (maxQueue !== Number.POSITIVE_INFINITY && (typeof maxQueue !== 'number' || !Number.isInteger(maxQueue) || maxQueue < 0)) {
+    throw invalid(`Expected \`maxQueue\` to be an integer >= 0 or Infinity, got ${got(maxQueue)}`);
+  }
   const loadTimeout = options.loadTimeout ?? 10_000;
   assertTimeout(loadTimeout, 'loadTimeout');
   const drainTimeout = options.drainTimeout ?? 30_000;
@@ -275,6 +291,7 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
     minThreads: min,
     maxThreads: max,
     callTimeout,
+    maxQueue,
     loadTimeout,
     drainTimeout,
     disposeTimeout,

@@ -154,6 +154,21 @@ const cases: Array<[HotErrorCode, (ws: Workspace) => Promise<unknown>]> = [
     },
   ],
   [
+    'ERR_HOT_QUEUE_FULL',
+    async (ws) => {
+      const mod = await ws.hot<typeof import('./fixtures/gate.ts')>(ws.copy('gate.ts'), { threads: 1, maxQueue: 0 });
+      const held = gate();
+      ws.defer(() => held.open());
+      const busy = mod.api.hold(held.shared);
+      await held.entered(1);
+      const refused = mod.api.version();
+      refused.catch(() => undefined);
+      held.open();
+      await busy;
+      return refused;
+    },
+  ],
+  [
     'ERR_HOT_CALL_KIND',
     async (ws) => {
       const mod = (await ws.hot(ws.copy('streams.ts'), { threads: 1 })) as HotModule;

@@ -105,6 +105,7 @@ describe('a standby pool not ready yet', () => {
     const settings = {
       minThreads: 1,
       maxThreads: 1,
+      maxQueue: Number.POSITIVE_INFINITY,
       loadTimeout: 10_000,
       callTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: undefined,

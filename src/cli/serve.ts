@@ -97,6 +97,13 @@ export const serveFlags: FlagTable = [
     help: 'a call running longer is stopped and answered 504; 0 for none (default: 30000)',
   },
   {
+    flag: 'max-queue',
+    option: 'maxQueue',
+    arg: '<n>',
+    read: integerValue(0),
+    help: 'calls that may wait for a thread; more are answered 503 with Retry-After at once\n(default: no bound)',
+  },
+  {
     flag: 'load-timeout',
     option: 'loadTimeout',
     arg: '<ms>',
@@ -251,6 +258,7 @@ export const serve: Command = {
       host: (given.host as string | undefined) ?? '127.0.0.1',
       threads: given.threads as number | undefined,
       callTimeout: given.callTimeout as number | undefined,
+      maxQueue: given.maxQueue as number | undefined,
       allowHosts: given.allowHosts as string[] | undefined,
       cors: given.cors as string | undefined,
       resourceLimits: resourceLimits(given.maxOldSpaceMb as number | undefined, given.maxYoungGenMb as number | undefined),

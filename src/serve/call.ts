@@ -128,7 +128,8 @@ export async function answerCall(
     // A name the version does not export is the caller's mistake, not the version's error.
     if (!HotError.is(error, 'ERR_HOT_NO_EXPORT')) {
       context.metrics.recordCall(fn, version, seconds, kind);
-      context.stats.record(version, seconds * 1000, true);
+      // A call shed by --max-queue never reached the version: counted in /metrics by its code, not as the version's error.
+      if (!HotError.is(error, 'ERR_HOT_QUEUE_FULL')) context.stats.record(version, seconds * 1000, true);
     }
     if (error !== CLIENT_GONE) sendCallError(context, request, response, error, fn, version);
     return;
@@ -207,6 +208,11 @@ function sendCallError(
       { name: 'ServiceUnavailable', message: 'The server is shutting down', code: error.code },
       { [VERSION_HEADER]: version, connection: 'close' },
     );
+    return;
+  }
+  if (HotError.is(error, 'ERR_HOT_QUEUE_FULL')) {
+    // Load shedding (--max-queue): the client may come back in a moment.
+    sendError(response, 503, errorDetails(context, request, error), { [VERSION_HEADER]: version, 'retry-after': '1' });
     return;
   }
   // Anything else (the function threw, its worker died, its result cannot cross threads) is a 500.

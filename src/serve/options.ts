@@ -38,6 +38,13 @@ export interface ServeOptions {
    */
   callTimeout?: number;
   /**
+   * The most calls that may wait for a thread (the library's `maxQueue`): a request beyond it
+   * is answered 503 with `Retry-After: 1` at once instead of waiting, so an overloaded server
+   * sheds load rather than holding every request until it times out.
+   * @default Infinity (no bound)
+   */
+  maxQueue?: number;
+  /**
    * Milliseconds every worker of a new version has to load and answer; slower fails the upgrade.
    * @default 10_000
    */

@@ -126,6 +126,7 @@ export class HotServer implements RouterContext {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.standby === undefined ? {} : { standby: options.standby }),
       callTimeout: callTimeoutOf(options),
+      ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
       ...(options.loadTimeout === undefined ? {} : { loadTimeout: options.loadTimeout }),
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
