@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, extname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 // Imported statically, once: the first import of esbuild costs ~30 ms, later builds ~2 ms.
 import * as esbuild from 'esbuild';
@@ -48,8 +48,22 @@ export function resolveEntry(entry: string | URL, cwd = process.cwd()): string {
 }
 
 /**
+ * Entries found to import a package: built with the plugin from the start from then on (one
+ * that stops importing packages keeps the plugin: slower by a round trip, never wrong). One
+ * item per module entry built in this process.
+ */
+const importsPackages = new Set<string>();
+
+/**
  * Builds an entry into `cacheDir`. Rejects `ERR_HOT_BUILD` with file:line:column of the
  * first error. Writing is idempotent: a bundle whose hash already exists is not rewritten.
+ *
+ * A module that imports no package builds without {@link externalPackagesByUrl}: a plugin
+ * costs a second round trip to esbuild's process, which under load is a turn of the host's
+ * busy event loop before an upgrade can load. The plain build keeps packages external as bare
+ * imports (`packages: 'external'`, applied after tsconfig `paths`); when its output has one,
+ * the entry is built again with the plugin, and with it from then on. Both builds give the
+ * same bytes for a module without packages, so the hash does not depend on the path taken.
  */
 export async function buildArtifact(entry: string, cacheDir: string): Promise<Artifact> {
   // The entry is checked while esbuild builds (one turn of the event loop fewer before an
@@ -58,25 +72,18 @@ export async function buildArtifact(entry: string, cacheDir: string): Promise<Ar
   // The outfile name only anchors the source map's relative paths; the real file name is
   // the content hash, written in the same directory so those paths stay right.
   const anchor = join(cacheDir, 'bundle.mjs');
-  const building = esbuild.build({
-    entryPoints: [entry],
-    outfile: anchor,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'inline',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [externalPackagesByUrl],
-  });
+  const withPlugin = importsPackages.has(entry);
+  const building = bundle(entry, anchor, withPlugin);
   building.catch(() => undefined);
   const refusal = await problem;
   if (refusal !== undefined) throw refusal;
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
     result = await building;
+    if (!withPlugin && importsPackage(result)) {
+      importsPackages.add(entry);
+      result = await bundle(entry, anchor, true);
+    }
   } catch (error) {
     throw buildError(entry, error);
   }
@@ -230,10 +237,41 @@ function buildError(entry: string, error: unknown): HotError {
   return new HotError('ERR_HOT_BUILD', `Build of ${entry} failed: ${where}${first.text}${more}`, { cause: error });
 }
 
+/** Runs esbuild on `entry`: with {@link externalPackagesByUrl}, or keeping packages as bare external imports. */
+function bundle(entry: string, anchor: string, withPlugin: boolean): Promise<esbuild.BuildResult<{ write: false; metafile: true }>> {
+  return esbuild.build({
+    entryPoints: [entry],
+    outfile: anchor,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    ...(withPlugin ? { plugins: [externalPackagesByUrl] } : { packages: 'external' as const }),
+  });
+}
+
+/** True when the plain build left a package import external (a bare specifier); Node's built-in modules do not count. */
+function importsPackage(result: esbuild.BuildResult<{ metafile: true }>): boolean {
+  const output = Object.values(result.metafile.outputs)[0];
+  return (output?.imports ?? []).some(({ path, external }) => external === true && !isBuiltin(path) && isPackageSpecifier(path));
+}
+
+/** A bare specifier (`pkg`, `@scope/pkg/sub`): not relative, not absolute, not a URL. */
+function isPackageSpecifier(specifier: string): boolean {
+  return /^[^./]/.test(specifier) && !/^[a-z][a-z0-9+.-]*:/i.test(specifier);
+}
+
 /**
  * Packages stay external, but are imported by absolute file URL: the bundle lives in the
  * cache directory, from where a bare `import 'pkg'` might not find the module's own
- * node_modules. esbuild resolves with Node's `import` conditions, as Node would.
+ * node_modules. esbuild resolves with Node's `import` conditions, as Node would. A bare
+ * specifier that resolves outside any node_modules directory is the module's own code (a
+ * tsconfig `paths` alias, a workspace package linked into node_modules): it is bundled like
+ * a relative import, so its TypeScript is compiled and its changes make a new version.
  */
 const externalPackagesByUrl: esbuild.Plugin = {
   name: 'hotworker-external-packages',
@@ -249,6 +287,9 @@ const externalPackagesByUrl: esbuild.Plugin = {
         pluginData: externalPackagesByUrl,
       });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
+      if (!resolved.external && !resolved.path.split(sep).includes('node_modules')) {
+        return { path: resolved.path, namespace: resolved.namespace, sideEffects: resolved.sideEffects, suffix: resolved.suffix };
+      }
       return { path: pathToFileURL(resolved.path).href, external: true };
     });
   },

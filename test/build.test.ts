@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildArtifact } from 'hotworker';
@@ -48,6 +48,36 @@ describe('build', () => {
     expect(artifact.inputs).toEqual([entry]);
     const mod = await ws.hot<typeof import('./fixtures/uses-package.ts')>(entry, { threads: 1 });
     expect(await mod.api.hasExpose()).toBe(true);
+  });
+
+  it('builds a module that imports a package to the same bundle the first time and the next', async () => {
+    const ws = workspace();
+    const entry = ws.write('pkg.ts', ws.fixture('uses-package.ts'));
+    symlinkSync(fileURLToPath(new URL('../node_modules', import.meta.url)), join(ws.dir, 'node_modules'), 'dir');
+    const first = await buildArtifact(entry, ws.cacheDir);
+    const again = await buildArtifact(entry, ws.cacheDir);
+    expect(again.hash).toBe(first.hash);
+    expect(readFileSync(again.file, 'utf8')).toMatch(/from "file:\/\/[^"]*node_modules\/comlink\//);
+  });
+
+  it.each([
+    ['without a package', ''],
+    ['beside a package', "import * as Comlink from 'comlink';\nexport const expose = typeof Comlink.expose;\n"],
+  ])('bundles a tsconfig `paths` alias like a relative import, %s', async (_, extra) => {
+    const ws = workspace();
+    symlinkSync(fileURLToPath(new URL('../node_modules', import.meta.url)), join(ws.dir, 'node_modules'), 'dir');
+    ws.write('tsconfig.json', JSON.stringify({ compilerOptions: { baseUrl: '.', paths: { '@lib/*': ['lib/*'] } } }));
+    mkdirSync(join(ws.dir, 'lib'));
+    ws.write('lib/greet.ts', "export const greet = (name: string): string => 'hi ' + name;\n");
+    const entry = ws.write(
+      'aliased.ts',
+      `import { greet } from '@lib/greet';\n${extra}export function hello(name: string): string { return greet(name); }\n`,
+    );
+    const artifact = await buildArtifact(entry, ws.cacheDir);
+    expect(artifact.inputs).toContain(join(ws.dir, 'lib/greet.ts'));
+    expect(readFileSync(artifact.file, 'utf8')).not.toContain('lib/greet.ts"');
+    const mod = await ws.hot<{ hello(name: string): string }>(entry, { threads: 1 });
+    expect(await mod.api.hello('you')).toBe('hi you');
   });
 
   it('rejects ERR_HOT_BUILD naming file, line and column', async () => {
