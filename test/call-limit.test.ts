@@ -1,7 +1,7 @@
 // A call with a timeout hands piscina a CallLimit as its signal: it aborts on the caller's
 // signal or at the timeout, tells piscina's one listener once, and leaves nothing behind.
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CallLimit } from '../dist/src/call-limit.js';
 
 describe('CallLimit', () => {
@@ -41,5 +41,19 @@ describe('CallLimit', () => {
     const early = new CallLimit(AbortSignal.abort(reason), 60_000);
     expect(early).toMatchObject({ aborted: true, reason, expired: false });
     early.dispose();
+  });
+
+  it("does not call a limit expired when the caller's signal aborted it first", () => {
+    vi.useFakeTimers();
+    try {
+      const caller = new AbortController();
+      const limit = new CallLimit(caller.signal, 10);
+      caller.abort('gone');
+      vi.advanceTimersByTime(20);
+      expect(limit).toMatchObject({ aborted: true, reason: 'gone', expired: false });
+      limit.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
