@@ -4,7 +4,7 @@
  * of a run is its serial time over its parallel time. Raw piscina runs alongside as the
  * reference for what the pool alone achieves.
  */
-import { direct, hotworkerApi, piscina } from './lib/contenders.js';
+import { direct, hotworkerApi, piscina, steadyAll } from './lib/contenders.js';
 import { ratio, spread } from './lib/format.js';
 import { interleavedRuns } from './lib/interleave.js';
 import { Progress } from './lib/progress.js';
@@ -24,6 +24,7 @@ export default defineScenario(import.meta.url, {
     const contenders = [direct, piscina, hotworkerApi];
     const open = [];
     for (const contender of contenders) open.push({ contender, handle: await contender.open(THREADS, { scratch: dir }) });
+    await steadyAll(open);
     // Warm-up: threads started, fib compiled by the optimizing tier everywhere.
     for (const { handle } of open) await allFib(handle, { ...params, calls: 20 });
     const totals = await interleavedRuns(

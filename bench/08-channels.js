@@ -20,7 +20,7 @@ export default defineScenario(import.meta.url, {
     const params = { runs: quick ? 2 : 7, rounds: quick ? 2 : 4, values: quick ? 500 : 2_000 };
     const perValue = { call: [], callback: [], stream: [], callWithCallback: [] };
     for (let run = 0; run < params.runs; run++) {
-      const mod = await hot(fixture, { threads: 1, cacheDir: join(scratch(), '.hotworker') });
+      const mod = await hot(fixture, { threads: 1, standbyDelay: 0, cacheDir: join(scratch(), '.hotworker') });
       await steady(mod);
       try {
         await warmUp(mod);

@@ -49,6 +49,9 @@ export default defineScenario(import.meta.url, {
       const dir = scratch();
       const open = [];
       for (const contender of contenders) open.push({ contender, ...(await openOne(contender, dir)) });
+      // A canary's new version runs on the standby threads, and none boots until the canary ends;
+      // the other modules are measured once theirs are booted (lib/steady.js), waited for together.
+      await Promise.all(open.filter(({ canary }) => canary === undefined).map(({ module }) => steady(module)));
       for (const { module } of open) for (let i = 0; i < params.warmupCalls; i++) await module.api.noop(i);
       placeThreads();
       const one = await interleavedRuns(
@@ -120,14 +123,9 @@ export default defineScenario(import.meta.url, {
 });
 
 async function openOne(contender, dir) {
-  const module = await hot(work, { threads: 1, cacheDir: join(dir, '.hotworker') });
+  const module = await hot(work, { threads: 1, standbyDelay: 0, cacheDir: join(dir, '.hotworker') });
   if (contender.restart) await module.upgrade({ restart: true });
-  // A canary's new version runs on the standby threads, and none boots until the canary ends;
-  // the other modules are measured once theirs are booted (lib/steady.js).
-  if (contender.share === undefined) {
-    await steady(module);
-    return { module };
-  }
+  if (contender.share === undefined) return { module };
   const canary = module.upgrade({
     restart: true,
     canary: { steps: contender.share === 100 ? [100] : [contender.share, 100], minCalls: 1e9, maxLatencyRatio: Number.POSITIVE_INFINITY },

@@ -43,6 +43,7 @@ export default defineScenario(import.meta.url, {
     for (let run = 0; run < params.runs; run++) {
       const module = await hot(fileURLToPath(new URL('./fixtures/work.js', import.meta.url)), {
         threads: THREADS,
+        standbyDelay: 0,
         cacheDir: `${dir}/.hotworker`,
       });
       await steady(module);

@@ -33,55 +33,49 @@ export default defineScenario(import.meta.url, {
     const startMs = Object.fromEntries(names.map((name) => [name, []]));
     const totalMs = Object.fromEntries(names.map((name) => [name, []]));
     const progress = new Progress('shared signal', params.runs);
+    // One module and one pool for every run: each run is one round of alternating bursts.
+    const module = await hot(fileURLToPath(new URL('./fixtures/work.js', import.meta.url)), {
+      threads: THREADS,
+      standbyDelay: 0,
+      cacheDir: `${dir}/.hotworker`,
+    });
+    const pool = new Piscina({
+      filename: fileURLToPath(new URL('./fixtures/piscina-handler.js', import.meta.url)),
+      minThreads: THREADS,
+      maxThreads: THREADS,
+    });
+    const started = Object.fromEntries(names.map((name) => [name, 0]));
+    const burst = (name, call) => async () => {
+      const signal = new AbortController().signal;
+      // piscina's listener per call has Node warn past ten (MaxListenersExceededWarning): once
+      // is enough, and the count of listeners is not what is measured.
+      setMaxListeners(0, signal);
+      const calls = new Array(params.calls);
+      const before = performance.now();
+      for (let i = 0; i < params.calls; i++) calls[i] = call(i, signal);
+      started[name] += performance.now() - before;
+      await Promise.all(calls);
+    };
+    const blocks = [
+      { name: 'hotworker', block: burst('hotworker', (i, signal) => module.run('noop', [i], { signal })) },
+      { name: 'piscina', block: burst('piscina', (i, signal) => pool.run(i, { signal })) },
+      { name: 'hotworkerNoSignal', block: burst('hotworkerNoSignal', (i) => module.api.noop(i)) },
+      { name: 'piscinaNoSignal', block: burst('piscinaNoSignal', (i) => pool.run(i)) },
+    ];
+    // Warm every path once, outside the timing.
+    for (const { block } of blocks) await block();
+    await steady(module);
     for (let run = 0; run < params.runs; run++) {
-      const module = await hot(fileURLToPath(new URL('./fixtures/work.js', import.meta.url)), {
-        threads: THREADS,
-        cacheDir: `${dir}/.hotworker`,
-      });
-      await steady(module);
-      const pool = new Piscina({
-        filename: fileURLToPath(new URL('./fixtures/piscina-handler.js', import.meta.url)),
-        minThreads: THREADS,
-        maxThreads: THREADS,
-      });
-      const started = Object.fromEntries(names.map((name) => [name, 0]));
-      const burst = (name, call) => async () => {
-        const signal = new AbortController().signal;
-        // piscina's listener per call has Node warn past ten (MaxListenersExceededWarning): once
-        // is enough, and the count of listeners is not what is measured.
-        setMaxListeners(0, signal);
-        const calls = new Array(params.calls);
-        const before = performance.now();
-        for (let i = 0; i < params.calls; i++) calls[i] = call(i, signal);
-        started[name] += performance.now() - before;
-        await Promise.all(calls);
-      };
-      // Warm every path once, outside the timing.
-      for (const warm of [
-        burst('hotworker', (i, signal) => module.run('noop', [i], { signal })),
-        burst('piscina', (i, signal) => pool.run(i, { signal })),
-      ]) {
-        await warm();
-      }
-      started.hotworker = 0;
-      started.piscina = 0;
-      const totals = await interleavedRuns(
-        [
-          { name: 'hotworker', block: burst('hotworker', (i, signal) => module.run('noop', [i], { signal })) },
-          { name: 'piscina', block: burst('piscina', (i, signal) => pool.run(i, { signal })) },
-          { name: 'hotworkerNoSignal', block: burst('hotworkerNoSignal', (i) => module.api.noop(i)) },
-          { name: 'piscinaNoSignal', block: burst('piscinaNoSignal', (i) => pool.run(i)) },
-        ],
-        { runs: 1, rounds: 1, firstRotation: run },
-      );
+      for (const name of names) started[name] = 0;
+      const totals = await interleavedRuns(blocks, { runs: 1, rounds: 1, firstRotation: run });
       for (const [name, { wallMs }] of totals) {
         totalMs[name].push(wallMs[0]);
         startMs[name].push(started[name]);
       }
-      await module.close();
-      await pool.destroy();
       progress.tick();
     }
+    await module.close();
+    await pool.destroy();
     progress.done();
 
     const row = (label, name) => [

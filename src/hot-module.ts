@@ -43,8 +43,6 @@ import { failedStream, notAGenerator, WorkerStream } from './stream.js';
 
 /** How long an upgrade waits for a booting standby set before it boots a fresh pool instead. */
 const STANDBY_WAIT_MS = 3_000;
-/** How long after a start, shift or failed upgrade a new standby set begins to boot: past the busy moment (a replacement worker booting right after a start competed with it and missed short timeouts). */
-const STANDBY_DELAY_MS = 2_000;
 
 /** Emitted after traffic shifted to a new version and the old one has drained and ended. */
 export interface UpgradeEvent extends DrainResult {
@@ -153,7 +151,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   readonly #lease: CacheLease;
   /** Workers booted for the next upgrade; never a pool already handed a version. Undefined with `standby: false` or once closed. */
   #standby: Standby | undefined;
-  /** Set while a refill waits for STANDBY_DELAY_MS; cleared when it boots or the module closes. */
+  /** Set while a refill waits for the `standbyDelay` option; cleared when it boots or the module closes. */
   #standbyTimer: NodeJS.Timeout | undefined;
   /** Which generation takes each new call while a canary or watch runs; plain otherwise. */
   readonly #router = new Router();
@@ -742,14 +740,16 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   /**
-   * Boots a new standby set, STANDBY_DELAY_MS from now, when standby is on, the module open,
+   * Boots a new standby set, `standbyDelay` from now, when standby is on, the module open,
    * and none is booting, ready or scheduled. The delay keeps its boot off the busy moments
    * right after a start or a shift (a replacement worker booting then would compete with it).
    */
   #refillStandby(): void {
     if (!this.#context.options.standby || this.#closing.signal.aborted || this.#standby !== undefined) return;
     if (this.#standbyTimer !== undefined) return;
-    this.#standbyTimer = setTimeout(() => this.#bootStandby(), STANDBY_DELAY_MS);
+    // The default delay keeps the boot off the busy moment (a replacement worker booting right
+    // after a start competed with it and missed short timeouts).
+    this.#standbyTimer = setTimeout(() => this.#bootStandby(), this.#context.options.standbyDelay);
     // A pending refill never keeps the process alive.
     this.#standbyTimer.unref();
   }

@@ -118,6 +118,14 @@ export interface ModuleOptions<Api = unknown> {
    */
   standby?: boolean;
   /**
+   * Milliseconds after the module opens, and after each shift or failed upgrade, before the
+   * next standby set begins to boot: past the busy moment, so that its threads do not compete
+   * with the start or the shift. An upgrade that comes first boots it at once. `0` boots it
+   * right away. At most {@link MAX_TIMEOUT_MS}.
+   * @default 2_000
+   */
+  standbyDelay?: number;
+  /**
    * A smoke check run against each new version before traffic shifts to it. Calls through
    * the `api` it receives run on the new version only. A rejection fails the upgrade with
    * `ERR_HOT_VERIFY` and the old version keeps serving.
@@ -220,6 +228,7 @@ export interface ResolvedModuleOptions {
   readonly resourceLimits: ResourceLimits | undefined;
   readonly keepVersions: number;
   readonly standby: boolean;
+  readonly standbyDelay: number;
   readonly verify: ((api: never) => unknown) | undefined;
 }
 
@@ -237,6 +246,7 @@ const moduleKeys = new Set([
   'resourceLimits',
   'keepVersions',
   'standby',
+  'standbyDelay',
   'verify',
 ]);
 
@@ -283,6 +293,9 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
   assertInteger(keepVersions, 'keepVersions', 1);
   const standby = options.standby ?? true;
   if (typeof standby !== 'boolean') throw invalid(`Expected \`standby\` to be a boolean, got ${got(standby)}`);
+  const standbyDelay = options.standbyDelay ?? 2_000;
+  assertInteger(standbyDelay, 'standbyDelay', 0);
+  if (standbyDelay > MAX_TIMEOUT_MS) throw invalid(`Expected \`standbyDelay\` to be at most ${MAX_TIMEOUT_MS} ms, got ${got(standbyDelay)}`);
   if (options.resourceLimits !== undefined) assertResourceLimits(options.resourceLimits);
   if (options.verify !== undefined && typeof options.verify !== 'function') {
     throw invalid(`Expected \`verify\` to be a function, got ${got(options.verify)}`);
@@ -299,6 +312,7 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
     resourceLimits: options.resourceLimits,
     keepVersions,
     standby,
+    standbyDelay,
     verify: options.verify,
   };
 }

@@ -132,10 +132,9 @@ export const poolifier = {
   },
 };
 
-async function openHot(threads, scratch) {
-  const module = await hot(fixture('work.js'), { threads, cacheDir: join(scratch, '.hotworker') });
-  await steady(module);
-  return module;
+/** A hotworker module, not yet steady: {@link openAll} waits for every module it opened at once. */
+function openHot(threads, scratch) {
+  return hot(fixture('work.js'), { threads, standbyDelay: 0, cacheDir: join(scratch, '.hotworker') });
 }
 
 export const hotworkerApi = {
@@ -173,7 +172,17 @@ export const threaded = [messagePort, piscina, piscinaAtomics, piscinaDisabled, 
 export async function openAll(contenders, threads, run, scratch) {
   const open = [];
   for (const contender of openingOrder(contenders, run)) open.push({ contender, handle: await contender.open(threads, { scratch }) });
+  await steadyAll(open);
   return open;
+}
+
+/**
+ * Waits until every hotworker module among opened contenders has booted its standby threads
+ * (lib/steady.js): they are measured in that state. Waited for together, since each boots two
+ * seconds after its module opened.
+ */
+export async function steadyAll(opened) {
+  await Promise.all(opened.map(({ handle }) => (handle.module === undefined ? undefined : steady(handle.module))));
 }
 
 /**
