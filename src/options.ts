@@ -295,7 +295,9 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
   if (typeof standby !== 'boolean') throw invalid(`Expected \`standby\` to be a boolean, got ${got(standby)}`);
   const standbyDelay = options.standbyDelay ?? 2_000;
   assertInteger(standbyDelay, 'standbyDelay', 0);
-  if (standbyDelay > MAX_TIMEOUT_MS) throw invalid(`Expected \`standbyDelay\` to be at most ${MAX_TIMEOUT_MS} ms, got ${got(standbyDelay)}`);
+  if (standbyDelay > MAX_TIMEOUT_MS) {
+    throw invalid(`Expected \`standbyDelay\` to be at most ${MAX_TIMEOUT_MS} ms, got ${got(standbyDelay)}`);
+  }
   if (options.resourceLimits !== undefined) assertResourceLimits(options.resourceLimits);
   if (options.verify !== undefined && typeof options.verify !== 'function') {
     throw invalid(`Expected \`verify\` to be a function, got ${got(options.verify)}`);
