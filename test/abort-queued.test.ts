@@ -3,19 +3,12 @@
  * signal's reason and never runs, and the calls around it are unaffected.
  */
 import { describe, expect, it } from 'vitest';
-import { gate } from './support/gate.js';
+import { heldModule } from './support/held.js';
 import { workspace } from './support/workspace.js';
-
-type Counted = typeof import('./fixtures/counted.ts');
 
 describe('aborting a queued call', () => {
   it('rejects with the reason, and the call never runs', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Counted>(ws.copy('counted.ts'), { threads: 1 });
-    const held = gate();
-    ws.defer(() => held.open());
-    const busy = mod.api.hold(held.shared);
-    await held.entered(1);
+    const { mod, held, busy } = await heldModule(workspace());
 
     const ran = new SharedArrayBuffer(4);
     const controller = new AbortController();

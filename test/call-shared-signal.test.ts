@@ -7,7 +7,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { subscriberCount } from '../dist/src/abort-fanout.js';
-import { gate } from './support/gate.js';
+import { heldModule } from './support/held.js';
 import { workspace } from './support/workspace.js';
 
 type Counted = typeof import('./fixtures/counted.ts');
@@ -16,12 +16,7 @@ const CALLS = 200;
 
 describe('calls sharing one AbortSignal', () => {
   it('listen to it once, and each rejects with its reason when it aborts', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Counted>(ws.copy('counted.ts'), { threads: 1 });
-    const held = gate();
-    ws.defer(() => held.open());
-    const busy = mod.api.hold(held.shared);
-    await held.entered(1);
+    const { mod, held, busy } = await heldModule(workspace());
 
     const ran = new SharedArrayBuffer(4);
     const shutdown = new AbortController();

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gate } from './support/gate.js';
+import { heldModule } from './support/held.js';
 import { workspace } from './support/workspace.js';
 
 type Counted = typeof import('./fixtures/counted.ts');
@@ -13,12 +14,7 @@ type MapFixture = typeof import('./fixtures/map.ts');
 
 describe('maxQueue', () => {
   it('refuses a call beyond the queue at once, and takes calls again once it drains', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Counted>(ws.copy('counted.ts'), { threads: 1, maxQueue: 2 });
-    const held = gate();
-    ws.defer(() => held.open());
-    const busy = mod.api.hold(held.shared);
-    await held.entered(1);
+    const { mod, held, busy } = await heldModule(workspace(), { maxQueue: 2 });
     const ran = new SharedArrayBuffer(4);
     const queued = [mod.api.record(ran), mod.api.record(ran)];
 
