@@ -277,7 +277,7 @@ const externalPackagesByUrl: esbuild.Plugin = {
   name: 'hotworker-external-packages',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === externalPackagesByUrl || isBuiltin(args.path) || /^[a-z]+:/i.test(args.path)) {
+      if (args.pluginData === externalPackagesByUrl || isBuiltin(args.path) || !isPackageSpecifier(args.path)) {
         return undefined;
       }
       const resolved = await build.resolve(args.path, {

@@ -742,13 +742,12 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   /**
    * Boots a new standby set, `standbyDelay` from now, when standby is on, the module open,
    * and none is booting, ready or scheduled. The delay keeps its boot off the busy moments
-   * right after a start or a shift (a replacement worker booting then would compete with it).
+   * right after a start or a shift (a replacement worker booting right after a start competed
+   * with it and missed short timeouts).
    */
   #refillStandby(): void {
     if (!this.#context.options.standby || this.#closing.signal.aborted || this.#standby !== undefined) return;
     if (this.#standbyTimer !== undefined) return;
-    // The default delay keeps the boot off the busy moment (a replacement worker booting right
-    // after a start competed with it and missed short timeouts).
     this.#standbyTimer = setTimeout(() => this.#bootStandby(), this.#context.options.standbyDelay);
     // A pending refill never keeps the process alive.
     this.#standbyTimer.unref();
