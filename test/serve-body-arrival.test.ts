@@ -68,6 +68,21 @@ describe('serve: request bodies however they arrive', () => {
     socket.destroy();
   });
 
+  it('an empty body (content-length: 0) twice on one connection, then a body on it', async () => {
+    const { host, port } = await serve();
+    const { socket, until, received } = await open(port);
+    const request = (body: string) =>
+      `POST /call/echo HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+    socket.write(request(''));
+    expect(JSON.parse(ANSWER.exec(await until(ANSWER))?.[1] ?? '')).toEqual([]);
+    socket.write(request(''));
+    await until(/(HTTP\/1\.1 200 [\s\S]*){2}/);
+    socket.write(request('["after"]'));
+    await until(/\["after"\]$/);
+    expect(received().match(/HTTP\/1\.1 200 /g)).toHaveLength(3);
+    socket.destroy();
+  });
+
   it('a body sent after the server asked for it (Expect: 100-continue), in three writes', async () => {
     const { host, port } = await serve();
     const { socket, until } = await open(port);
