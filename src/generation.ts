@@ -49,7 +49,7 @@ export interface DrainResult {
   readonly drained: number;
   /** Calls still running at `drainTimeout`, whose workers were terminated. */
   readonly killed: number;
-  /** Milliseconds from the start of the drain to the last worker gone. */
+  /** Milliseconds from the start of the drain to the last worker gone (after a shift, 20 ms at least: the end waits that long). */
   readonly drainMs: number;
 }
 
@@ -87,6 +87,8 @@ export class Generation {
   readonly #capacity: number;
   /** Resolves the drain's wait; only set while a drain waits. */
   #onIdle: (() => void) | undefined;
+  /** Ends a drained pool's wait for `endNotBefore` at once; only set while it waits. */
+  #endNow: (() => void) | undefined;
   /** Why the pool was destroyed; set before destroying, so calls cut off get a precise error. */
   #endReason: string | undefined;
   #ending: Promise<void> | undefined;
@@ -320,15 +322,16 @@ export class Generation {
    * Ends the generation gracefully: waits until every accepted call has settled (at most
    * `timeoutMs`), then terminates every worker. Calls still running at the deadline reject
    * `ERR_HOT_WORKER_EXIT`. The caller has already stopped routing new calls here. `beforeEnd`
-   * runs once the pool is idle, before its workers are terminated (never after a kill).
-   * Idempotent: later calls share the first drain.
+   * runs once the pool is idle, before its workers are terminated (never after a kill). A
+   * drained pool's workers are terminated no earlier than `endNotBefore` (a
+   * `performance.now()` time; default: at once). Idempotent: later calls share the first drain.
    */
-  drain(timeoutMs: number, beforeEnd?: () => Promise<void>): Promise<DrainResult> {
-    this.#draining ??= this.#drain(timeoutMs, beforeEnd);
+  drain(timeoutMs: number, beforeEnd?: () => Promise<void>, endNotBefore?: number): Promise<DrainResult> {
+    this.#draining ??= this.#drain(timeoutMs, beforeEnd, endNotBefore);
     return this.#draining;
   }
 
-  async #drain(timeoutMs: number, beforeEnd: (() => Promise<void>) | undefined): Promise<DrainResult> {
+  async #drain(timeoutMs: number, beforeEnd: (() => Promise<void>) | undefined, endNotBefore = 0): Promise<DrainResult> {
     const started = performance.now();
     const accepted = this.#inFlight;
     if (accepted > 0 && this.#ending === undefined) {
@@ -349,6 +352,17 @@ export class Generation {
     const killed = this.#ending === undefined ? this.#inFlight : Math.min(accepted, this.#cutOff);
     // Only an idle pool runs its clean-up (hotDispose): a busy worker would never take it.
     if (beforeEnd !== undefined && killed === 0 && this.#ending === undefined) await beforeEnd();
+    const wait = endNotBefore - performance.now();
+    if (killed === 0 && this.#ending === undefined && wait > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.#endNow = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.#endNow = undefined;
+    }
     await this.destroy(killed > 0 ? `killed after drainTimeout (${timeoutMs} ms)` : 'drained');
     return {
       drained: accepted - killed,
@@ -363,6 +377,8 @@ export class Generation {
       this.#endReason = reason;
       this.#cutOff = this.#inFlight;
       this.#ending = endPool(this.#pool);
+      // A drain waiting for `endNotBefore` has nothing left to wait for.
+      this.#endNow?.();
     }
     return this.#ending;
   }

@@ -1,0 +1,102 @@
+/**
+ * A version that stopped taking calls at a shift has its threads ended a little later
+ * (dist/src/hot-module.js END_AFTER_SHIFT_MS), so that ending them does not take the CPU from
+ * the new version's first calls: a drained generation waits for `endNotBefore` before it
+ * terminates its workers, a destroy meanwhile ends it at once, and a drain cut short at its
+ * deadline is never deferred. `upgrade()` still resolves only once the old threads are gone.
+ */
+import { buildArtifact, type HotModule, type UpgradeEvent } from 'hotworker';
+import { describe, expect, it } from 'vitest';
+import { Generation } from '../dist/src/generation.js';
+import { END_AFTER_SHIFT_MS } from '../dist/src/hot-module.js';
+import { type Workspace, workspace } from './support/workspace.js';
+
+type Faults = typeof import('./fixtures/faults.ts');
+
+const FAR = 600_000;
+
+async function generationOf(ws: Workspace): Promise<Generation> {
+  const artifact = await buildArtifact(ws.copy('faults.ts'), ws.cacheDir);
+  const settings = {
+    minThreads: 1,
+    maxThreads: 1,
+    maxQueue: Number.POSITIVE_INFINITY,
+    loadTimeout: 10_000,
+    callTimeout: Number.POSITIVE_INFINITY,
+    resourceLimits: undefined,
+    onCrash: () => {},
+  };
+  const version = {
+    id: 1,
+    hash: artifact.hash,
+    entry: artifact.entry,
+    exports: artifact.exports,
+    inputs: artifact.inputs,
+    functions: [],
+    createdAt: new Date(),
+  };
+  const generation = await Generation.start(artifact, version, settings);
+  ws.defer(() => generation.destroy('test over'));
+  return generation;
+}
+
+describe('ending a drained version after a shift', () => {
+  it('waits for endNotBefore with its workers alive, and a destroy meanwhile ends it at once', async () => {
+    const ws = workspace();
+    const generation = await generationOf(ws);
+    expect(await generation.run('echo', ['served'])).toBe('served');
+    const threads = generation.threadIds;
+    expect(threads).toHaveLength(1);
+    let idle!: () => void;
+    const disposed = new Promise<void>((resolve) => {
+      idle = resolve;
+    });
+    let ended = false;
+    const draining = generation
+      .drain(Number.POSITIVE_INFINITY, async () => idle(), performance.now() + FAR)
+      .finally(() => {
+        ended = true;
+      });
+    await disposed;
+    // Time has to pass to show that the end waits; the wait asked for is ten minutes.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(ended).toBe(false);
+    expect(generation.threadIds).toEqual(threads);
+    await generation.destroy('closing');
+    expect(await draining).toMatchObject({ drained: 0, killed: 0 });
+    expect(generation.threadIds).toEqual([]);
+  });
+
+  it('is not deferred for a drain cut short at its deadline', async () => {
+    const ws = workspace();
+    const generation = await generationOf(ws);
+    const running = generation.run('spin', []);
+    running.catch(() => undefined);
+    const drain = await generation.drain(50, undefined, performance.now() + FAR);
+    expect(drain).toMatchObject({ drained: 0, killed: 1 });
+    await expect(running).rejects.toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
+  });
+
+  it('upgrade(): the old threads end END_AFTER_SHIFT_MS after the shift at the earliest, before upgrade() resolves', async () => {
+    const ws = workspace();
+    const mod: HotModule<Faults> = await ws.hot<Faults>(ws.copy('faults.ts', 'module.ts'), { threads: 1 });
+    const old = mod.stats.alive[0]?.threadIds ?? [];
+    expect(old).toHaveLength(1);
+    const events: UpgradeEvent[] = [];
+    mod.on('upgrade', (event) => events.push(event));
+    let shiftedAt = 0;
+    ws.write('module.ts', `${ws.fixture('faults.ts')}\nexport const changed = true;\n`);
+    await mod.upgrade({
+      onPhase: ({ phase }) => {
+        if (phase === 'drain') shiftedAt = performance.now();
+      },
+    });
+    const resolvedAt = performance.now();
+    expect(shiftedAt).toBeGreaterThan(0);
+    // Timers may fire up to a millisecond before performance.now() says the time has passed.
+    expect(resolvedAt - shiftedAt).toBeGreaterThanOrEqual(END_AFTER_SHIFT_MS - 1);
+    expect(events[0]?.drainMs).toBeGreaterThanOrEqual(END_AFTER_SHIFT_MS - 1);
+    expect(mod.stats.alive).toHaveLength(1);
+    expect(mod.stats.alive[0]?.threadIds.filter((id) => old.includes(id))).toEqual([]);
+  });
+});
