@@ -5,10 +5,11 @@
  * terminates its workers, a destroy meanwhile ends it at once, and a drain cut short at its
  * deadline is never deferred. `upgrade()` still resolves only once the old threads are gone.
  */
-import { buildArtifact, type HotModule, type UpgradeEvent } from 'hotworker';
+import type { HotModule, UpgradeEvent } from 'hotworker';
 import { describe, expect, it } from 'vitest';
 import { Generation } from '../dist/src/generation.js';
 import { END_AFTER_SHIFT_MS } from '../dist/src/hot-module.js';
+import { firstVersion, ONE_THREAD } from './support/generation.js';
 import { type Workspace, workspace } from './support/workspace.js';
 
 type Faults = typeof import('./fixtures/faults.ts');
@@ -16,26 +17,8 @@ type Faults = typeof import('./fixtures/faults.ts');
 const FAR = 600_000;
 
 async function generationOf(ws: Workspace): Promise<Generation> {
-  const artifact = await buildArtifact(ws.copy('faults.ts'), ws.cacheDir);
-  const settings = {
-    minThreads: 1,
-    maxThreads: 1,
-    maxQueue: Number.POSITIVE_INFINITY,
-    loadTimeout: 10_000,
-    callTimeout: Number.POSITIVE_INFINITY,
-    resourceLimits: undefined,
-    onCrash: () => {},
-  };
-  const version = {
-    id: 1,
-    hash: artifact.hash,
-    entry: artifact.entry,
-    exports: artifact.exports,
-    inputs: artifact.inputs,
-    functions: [],
-    createdAt: new Date(),
-  };
-  const generation = await Generation.start(artifact, version, settings);
+  const { artifact, version } = await firstVersion(ws, 'faults.ts');
+  const generation = await Generation.start(artifact, version, ONE_THREAD);
   ws.defer(() => generation.destroy('test over'));
   return generation;
 }

@@ -46,6 +46,11 @@ async function sendInPieces(socket: Socket, pieces: readonly string[]): Promise<
   }
 }
 
+/** `POST /call/echo` with `body` whole, its length declared. */
+function echoRequest(host: string, body: string): string {
+  return `POST /call/echo HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+}
+
 const ANSWER = /\r\n\r\n(\[.*\]|\{.*\})$/s;
 
 function status(text: string): number {
@@ -56,8 +61,7 @@ describe('serve: request bodies however they arrive', () => {
   it('a body in the same write as its headers, twice on one connection', async () => {
     const { host, port } = await serve();
     const { socket, until, received } = await open(port);
-    const request = (body: string) =>
-      `POST /call/echo HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+    const request = (body: string) => echoRequest(host, body);
     socket.write(request('[1,"two",{"three":3}]'));
     const text = await until(ANSWER);
     expect(status(text)).toBe(200);
@@ -71,8 +75,7 @@ describe('serve: request bodies however they arrive', () => {
   it('an empty body (content-length: 0) twice on one connection, then a body on it', async () => {
     const { host, port } = await serve();
     const { socket, until, received } = await open(port);
-    const request = (body: string) =>
-      `POST /call/echo HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+    const request = (body: string) => echoRequest(host, body);
     socket.write(request(''));
     expect(JSON.parse(ANSWER.exec(await until(ANSWER))?.[1] ?? '')).toEqual([]);
     socket.write(request(''));

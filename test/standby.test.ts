@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
-import { buildArtifact, type HotModule, type UpgradeEvent } from 'hotworker';
+import type { HotModule, UpgradeEvent } from 'hotworker';
 import { describe, expect, it } from 'vitest';
 import { Generation } from '../dist/src/generation.js';
 import { Standby } from '../dist/src/standby.js';
+import { firstVersion, ONE_THREAD } from './support/generation.js';
 import { canCountThreads, osThreadCount, threadsAfterSettling } from './support/threads.js';
 import { type Workspace, workspace } from './support/workspace.js';
 
@@ -101,29 +102,12 @@ describe('standby workers', () => {
 describe('a standby pool not ready yet', () => {
   it('is left alone: the version starts on a fresh pool, and the standby stays for a later upgrade', async () => {
     const ws = workspace();
-    const artifact = await buildArtifact(ws.copy('faults.ts'), ws.cacheDir);
-    const settings = {
-      minThreads: 1,
-      maxThreads: 1,
-      maxQueue: Number.POSITIVE_INFINITY,
-      loadTimeout: 10_000,
-      callTimeout: Number.POSITIVE_INFINITY,
-      resourceLimits: undefined,
-    };
-    const standby = new Standby(settings);
+    const { artifact, version } = await firstVersion(ws, 'faults.ts');
+    const standby = new Standby(ONE_THREAD);
     ws.defer(() => standby.destroy());
     // Booting takes far longer than this synchronous check: the standby cannot be ready yet.
     expect(standby.ready).toBe(false);
-    const version = {
-      id: 1,
-      hash: artifact.hash,
-      entry: artifact.entry,
-      exports: artifact.exports,
-      inputs: artifact.inputs,
-      functions: [],
-      createdAt: new Date(),
-    };
-    const generation = await Generation.start(artifact, version, { ...settings, onCrash: () => {} }, undefined, standby);
+    const generation = await Generation.start(artifact, version, ONE_THREAD, undefined, standby);
     ws.defer(() => generation.destroy('test over'));
     expect(generation.fromStandby).toBe(false);
     expect(await generation.run('echo', ['fresh'])).toBe('fresh');
