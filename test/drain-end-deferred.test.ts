@@ -50,6 +50,15 @@ describe('ending a drained version after a shift', () => {
     expect(generation.threadIds).toEqual([]);
   });
 
+  it('is not deferred once something else destroyed the pool before the wait began', async () => {
+    const ws = workspace();
+    const generation = await generationOf(ws);
+    // beforeEnd runs just before the wait: a shutdown that lands then has already ended the pool.
+    const drain = await generation.drain(Number.POSITIVE_INFINITY, () => generation.destroy('shutdown'), performance.now() + FAR);
+    expect(drain).toMatchObject({ drained: 0, killed: 0 });
+    expect(generation.threadIds).toEqual([]);
+  });
+
   it('is not deferred for a drain cut short at its deadline', async () => {
     const ws = workspace();
     const generation = await generationOf(ws);
