@@ -534,7 +534,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       this.emit('canary', { from: stable.version, to: next.version, step, steps: limits.steps, share, ...result });
     });
     if (verdict.passed) return;
-    await this.#retire(next, performance.now());
+    await this.#retire(next, performance.now() + END_AFTER_SHIFT_MS);
     this.#alive.delete(next);
     this.#refillStandby();
     throw new HotError(
@@ -561,7 +561,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
         this.#current = previous;
         this.#history.pop();
         this.#entry = previous.artifact.entry;
-        const drain = await this.#retire(next, shiftedAt);
+        const drain = await this.#retire(next, shiftedAt + END_AFTER_SHIFT_MS);
         this.#alive.delete(next);
         this.#watching = undefined;
         await this.#pruneCache();
@@ -597,10 +597,9 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   /** Drains a generation no longer taking calls, runs its `hotDispose()`, and ends it. */
-  /** `shiftedAt`: when `generation` stopped taking calls, for a shift (its threads end {@link END_AFTER_SHIFT_MS} later at the earliest). */
-  async #retire(generation: Generation, shiftedAt?: number): Promise<DrainResult & { disposeError?: HotError }> {
+  /** `endNotBefore`: after a shift, {@link END_AFTER_SHIFT_MS} from it (`performance.now()` time); its threads end no earlier. */
+  async #retire(generation: Generation, endNotBefore?: number): Promise<DrainResult & { disposeError?: HotError }> {
     let disposeError: HotError | undefined;
-    const endNotBefore = shiftedAt === undefined ? undefined : shiftedAt + END_AFTER_SHIFT_MS;
     const drain = await generation.drain(
       this.#context.options.drainTimeout,
       async () => {
@@ -791,7 +790,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     phase('drain', { version: next.version.id, inFlight: previous.inFlight });
     // Off the critical path: the switch is done; the next upgrade finds these threads booted.
     this.#refillStandby();
-    const drain = await this.#retire(previous, shiftedAt);
+    const drain = await this.#retire(previous, shiftedAt + END_AFTER_SHIFT_MS);
     this.#alive.delete(previous);
     await this.#pruneCache();
     const event = { from: previous.version, to: next.version, switchMs, standby: next.fromStandby, ...drain };

@@ -6,7 +6,7 @@
  * deadline is never deferred. `upgrade()` still resolves only once the old threads are gone.
  */
 import type { HotModule, UpgradeEvent } from 'hotworker';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Generation } from '../dist/src/generation.js';
 import { END_AFTER_SHIFT_MS } from '../dist/src/hot-module.js';
 import { firstVersion, ONE_THREAD } from './support/generation.js';
@@ -59,13 +59,28 @@ describe('ending a drained version after a shift', () => {
     expect(generation.threadIds).toEqual([]);
   });
 
+  it('an idle generation drains at once, with or without a clean-up, and none runs once destroyed', async () => {
+    const ws = workspace();
+    const plain = await generationOf(ws);
+    expect(await plain.drain(Number.POSITIVE_INFINITY)).toMatchObject({ drained: 0, killed: 0 });
+    expect(plain.threadIds).toEqual([]);
+    const destroyed = await generationOf(ws);
+    await destroyed.destroy('shutdown');
+    const cleanUp = vi.fn(async () => {});
+    expect(await destroyed.drain(Number.POSITIVE_INFINITY, cleanUp, performance.now() + FAR)).toMatchObject({ drained: 0, killed: 0 });
+    expect(cleanUp).not.toHaveBeenCalled();
+  });
+
   it('is not deferred for a drain cut short at its deadline', async () => {
     const ws = workspace();
     const generation = await generationOf(ws);
     const running = generation.run('spin', []);
     running.catch(() => undefined);
-    const drain = await generation.drain(50, undefined, performance.now() + FAR);
+    const cleanUp = vi.fn(async () => {});
+    const drain = await generation.drain(50, cleanUp, performance.now() + FAR);
     expect(drain).toMatchObject({ drained: 0, killed: 1 });
+    // A worker still busy would never take the clean-up task.
+    expect(cleanUp).not.toHaveBeenCalled();
     await expect(running).rejects.toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
   });
 
@@ -88,6 +103,8 @@ describe('ending a drained version after a shift', () => {
     // Timers may fire up to a millisecond before performance.now() says the time has passed.
     expect(resolvedAt - shiftedAt).toBeGreaterThanOrEqual(END_AFTER_SHIFT_MS - 1);
     expect(events[0]?.drainMs).toBeGreaterThanOrEqual(END_AFTER_SHIFT_MS - 1);
+    // The drain begins after the shift and ends before upgrade() resolves.
+    expect(events[0]?.drainMs).toBeLessThanOrEqual(resolvedAt - shiftedAt);
     expect(mod.stats.alive).toHaveLength(1);
     expect(mod.stats.alive[0]?.threadIds.filter((id) => old.includes(id))).toEqual([]);
   });
