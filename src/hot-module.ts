@@ -610,7 +610,6 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return disposeError === undefined ? drain : { ...drain, disposeError };
   }
 
-  /** Leases every bundle in history or alive (and `extra`, an upgrade's new build); the rest may be pruned. */
   /** What left history and has drained is no longer needed here: let the cache drop it. */
   async #pruneCache(): Promise<void> {
     // Once closing, the lease is released (or about to be): never write it again.
@@ -619,6 +618,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     await this.#lease.prune();
   }
 
+  /** Leases every bundle in history or alive (and `extra`, an upgrade's new build); the rest may be pruned. */
   #holdBundles(extra?: Artifact): Promise<void> {
     const files = new Set(this.#history.map((kept) => kept.artifact.file));
     for (const generation of this.#alive) files.add(generation.artifact.file);

@@ -71,6 +71,19 @@ describe('ending a drained version after a shift', () => {
     expect(cleanUp).not.toHaveBeenCalled();
   });
 
+  it('a destroy during the drain: the calls it cut count as killed, those that finished before as drained', async () => {
+    const ws = workspace();
+    const generation = await generationOf(ws);
+    const quick = generation.run('echo', ['first']);
+    const stuck = generation.run('spin', []);
+    stuck.catch(() => undefined);
+    const draining = generation.drain(Number.POSITIVE_INFINITY, undefined, performance.now() + FAR);
+    expect(await quick).toBe('first');
+    await generation.destroy('shutdown');
+    expect(await draining).toMatchObject({ drained: 1, killed: 1 });
+    await expect(stuck).rejects.toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
+  });
+
   it('is not deferred for a drain cut short at its deadline', async () => {
     const ws = workspace();
     const generation = await generationOf(ws);
