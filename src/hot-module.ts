@@ -596,8 +596,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     await watching.done;
   }
 
-  /** Drains a generation no longer taking calls, runs its `hotDispose()`, and ends it. */
-  /** `endNotBefore`: after a shift, {@link END_AFTER_SHIFT_MS} from it (`performance.now()` time); its threads end no earlier. */
+  /**
+   * Drains a generation no longer taking calls, runs its `hotDispose()`, and ends it: no earlier
+   * than `endNotBefore` (a `performance.now()` time; after a shift, {@link END_AFTER_SHIFT_MS} from it).
+   */
   async #retire(generation: Generation, endNotBefore?: number): Promise<DrainResult & { disposeError?: HotError }> {
     let disposeError: HotError | undefined;
     const drain = await generation.drain(
