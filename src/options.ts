@@ -421,8 +421,9 @@ export function validateArgs(args: unknown, fn: string): void {
 
 /**
  * Validates a timeout in milliseconds: a number > 0 and at most {@link MAX_TIMEOUT_MS}, or
- * `Infinity`. Throws `ERR_HOT_INVALID_OPTION` naming the option and the limit. Every option
- * that becomes a timer goes through here (the CLI's too).
+ * `Infinity`. Throws `ERR_HOT_INVALID_OPTION` naming the option and the limit. Every timeout
+ * option goes through here (the CLI's too); `standbyDelay`, a delay that may be 0 and is never
+ * `Infinity`, has its own check in {@link resolveModuleOptions}.
  */
 export function assertTimeout(value: unknown, name: string): asserts value is number {
   const ok = typeof value === 'number' && value > 0 && (value <= MAX_TIMEOUT_MS || value === Number.POSITIVE_INFINITY);
