@@ -17,7 +17,7 @@ afterEach(() => {
 describe('callback channels close when the call settles', () => {
   it('3,000 calls with callbacks leave no port, handle or listener open', async () => {
     const ws = workspace();
-    const mod = await ws.hot<Callbacks>(ws.copy('callbacks.ts'), { threads: 2 });
+    const mod = await ws.hot<Callbacks>(ws.copy('callbacks.ts'), { threads: 2, standbyDelay: 0 });
     // Taken before any callback: a channel's port leaves the list a moment after it closes.
     await mod.api.version();
     // Standby workers hold a port while they boot: count from the steady state.
@@ -45,7 +45,7 @@ describe('callback channels close when the call settles', () => {
 
   it('closes on a result, an error, a timeout, an abort, a worker exit and an upgrade drain', async () => {
     const ws = workspace();
-    const mod = await ws.hot<Callbacks>(ws.copy('callbacks.ts'), { threads: 1, drainTimeout: 50 });
+    const mod = await ws.hot<Callbacks>(ws.copy('callbacks.ts'), { threads: 1, drainTimeout: 50, standbyDelay: 0 });
     mod.on('crash', () => undefined);
     await mod.api.version();
     // Standby workers hold a port while they boot: count from the steady state.

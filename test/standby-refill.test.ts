@@ -15,7 +15,7 @@ async function standbyReady(mod: HotModule<Faults>): Promise<number[]> {
 describe('standby workers after a failed upgrade', () => {
   it('a version that throws at load uses up the standby set; a new set boots and takes the next upgrade', async () => {
     const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1 });
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standbyDelay: 0 });
     const used = await standbyReady(mod);
     ws.write('faults.ts', `${ws.fixture('faults.ts')}\nthrow new RangeError('boom at load');\n`);
     await expect(mod.upgrade()).rejects.toMatchObject({ code: 'ERR_HOT_LOAD', cause: { message: 'boom at load' } });

@@ -27,7 +27,7 @@ async function answering(mod: HotModule<Faults>, calls = 20): Promise<Set<number
 describe('standby workers', () => {
   it('take each upgrade on threads that never ran user code, and a new set boots after the shift', async () => {
     const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 2 });
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 2, standbyDelay: 0 });
     const ranUserCode = await answering(mod);
     const events: UpgradeEvent[] = [];
     mod.on('upgrade', (event) => events.push(event));
@@ -50,7 +50,7 @@ describe('standby workers', () => {
 
   it('hand the version to workers the pool starts later (a respawn after a crash, with the cache deleted)', async () => {
     const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1 });
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standbyDelay: 0 });
     await standbyReady(mod);
     edit(ws, 2);
     await mod.upgrade();

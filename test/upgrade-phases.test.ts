@@ -69,6 +69,7 @@ describe('upgrade({ onPhase })', () => {
     const verified: number[] = [];
     const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), {
       threads: 1,
+      standbyDelay: 0,
       verify: async (api: { square(n: number): Promise<number> }) => {
         verified.push(await api.square(3));
       },
