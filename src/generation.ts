@@ -221,6 +221,7 @@ export class Generation {
    * a pool that lives on (see #proveAnswers for why not on one about to be destroyed).
    */
   runInternal(task: CallTask, signal?: AbortSignal): Promise<unknown> {
+    if (this.#ending !== undefined) return Promise.reject(this.#ended(task.fn));
     return signal === undefined ? this.#pool.run(task) : this.#pool.run(task, { signal });
   }
 
@@ -275,6 +276,9 @@ export class Generation {
     timeout: CallTimeout | undefined,
     channels: TaskChannels | undefined,
   ): Promise<unknown> {
+    // An ended pool takes no task: piscina, once destroyed, would start a new worker for it,
+    // which nothing would ever end (a late `verify` call, a map() chunk sent after a drain cut).
+    if (this.#ending !== undefined) return Promise.reject(this.#ended(fn));
     this.#inFlight++;
     const task: PlainCall | CallTask = channels === undefined ? [fn, ...args] : { fn, args, ...channels };
     const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
@@ -310,6 +314,15 @@ export class Generation {
       this.#holds--;
       this.#settled(undefined);
     };
+  }
+
+  /** What a task sent once the pool was ended gets: the same error as a call the end cut. */
+  #ended(fn: string): HotError {
+    return workerDeath(new Error('the pool had ended before the task was sent'), {
+      version: this.version.id,
+      fn,
+      endReason: this.#endReason,
+    });
   }
 
   /** Counts a call out; wakes a waiting drain at zero. Bound once: the call path allocates no closure for it. */
