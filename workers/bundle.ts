@@ -19,19 +19,38 @@ export interface BundleRef {
 }
 
 /**
+ * A bundle's module namespace, in a box: a namespace with a `then` export is a thenable, so a
+ * promise resolved with it would call the module's `then` instead (and, as that never calls
+ * back, never settle). Every promise here carries the box, never the namespace itself.
+ */
+export interface ImportedBundle {
+  readonly namespace: Record<string, unknown>;
+}
+
+/**
  * Imports the bundle, restoring its file first when it is missing. The normal path costs one
  * `stat`. The file name carries the content hash, so the restored file is the same file.
  */
-export async function importBundle(ref: BundleRef): Promise<Record<string, unknown>> {
+export async function importBundle(ref: BundleRef): Promise<ImportedBundle> {
   restoreBundle(ref);
   try {
-    return await import(ref.bundle);
+    return await importNamespace(ref.bundle);
   } catch (error) {
     // Deleted between the check and the import: restore again, and import under another URL,
     // since the module map may keep the failed attempt.
     if ((error as { code?: unknown })?.code !== 'ERR_MODULE_NOT_FOUND' || !restoreBundle(ref)) throw error;
-    return import(`${ref.bundle}?restored=${threadId}`);
+    return importNamespace(`${ref.bundle}?restored=${threadId}`);
   }
+}
+
+/**
+ * Imports `url` without letting `import()` see its namespace (see {@link ImportedBundle}): it
+ * imports a module that re-exports that namespace as `ns`, its only export.
+ */
+async function importNamespace(url: string): Promise<ImportedBundle> {
+  const wrapper = `data:text/javascript,import*as ns from${encodeURIComponent(JSON.stringify(url))};export{ns}`;
+  const { ns } = (await import(wrapper)) as { ns: Record<string, unknown> };
+  return { namespace: ns };
 }
 
 /** Writes the bundle's file from `ref.source` when it is missing: tmp file, then rename. True when it wrote. */

@@ -50,7 +50,7 @@ let settled = false;
 // A standby worker waits in versionWorkerData() for the version it will run (./worker-data.ts).
 const loading = versionWorkerData()
   .then(async (data) => {
-    const loaded = await importBundle(data);
+    const loaded = (await importBundle(data)).namespace;
     const namespace = data.commonjs === true ? commonJsNamespace(loaded) : loaded;
     for (const [name, value] of Object.entries(namespace)) {
       if (takeHook(name, value)) continue;
