@@ -6,7 +6,7 @@ import type { HotApi, UntypedModule } from './api.js';
 import { type Artifact, isArtifact } from './build.js';
 import { HotError } from './errors.js';
 import { HotModule } from './hot-module.js';
-import { type HostOptions, type ModuleOptions, resolveModuleOptions, validateHostOptions } from './options.js';
+import { type HostOptions, type ModuleOptions, type ResolvedModuleOptions, resolveModuleOptions, validateHostOptions } from './options.js';
 
 /** Options of {@link hot}: a module's options, plus where its bundles are written. */
 export interface HotOptions<M = UntypedModule> extends ModuleOptions<HotApi<M>> {
@@ -64,23 +64,28 @@ export class HotHost {
   async load<M = UntypedModule>(entry: string | URL | Artifact, options: ModuleOptions<HotApi<NoInfer<M>>> = {}): Promise<HotModule<M>> {
     if (this.#closed) throw new HotError('ERR_HOT_CLOSED', `Cannot load ${label(entry)}: the host is closed`);
     const resolved = resolveModuleOptions({ ...this.#defaults, ...options } as ModuleOptions<never>);
-    const opening = HotModule.open<M>(entry, {
-      cacheDir: this.#cacheDir,
-      options: resolved,
-      onClosed: (module) => this.#modules.delete(module),
-    });
-    this.#loading.add(opening);
+    // close() waits for the whole of it, the module's own close included when the host closed meanwhile.
+    const loading = this.#open<M>(entry, resolved);
+    this.#loading.add(loading);
     try {
-      const module = await opening;
-      if (this.#closed) {
-        await module.close();
-        throw new HotError('ERR_HOT_CLOSED', `The host closed while ${label(entry)} was loading`);
-      }
-      this.#modules.add(module as HotModule<never>);
-      return module;
+      return await loading;
     } finally {
-      this.#loading.delete(opening);
+      this.#loading.delete(loading);
     }
+  }
+
+  async #open<M>(entry: string | URL | Artifact, options: ResolvedModuleOptions): Promise<HotModule<M>> {
+    const module = await HotModule.open<M>(entry, {
+      cacheDir: this.#cacheDir,
+      options,
+      onClosed: (closed) => this.#modules.delete(closed),
+    });
+    if (this.#closed) {
+      await module.close();
+      throw new HotError('ERR_HOT_CLOSED', `The host closed while ${label(entry)} was loading`);
+    }
+    this.#modules.add(module as HotModule<never>);
+    return module;
   }
 
   /** Closes every module (each finishes its accepted calls). Safe to call more than once. */

@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HotHost } from 'hotworker';
 import { describe, expect, it } from 'vitest';
@@ -27,11 +28,18 @@ describe('HotHost', () => {
     expect(new HotHost({ cacheDir: 'cache-here' }).cacheDir).toBe(join(process.cwd(), 'cache-here'));
   });
 
-  it('closes modules still loading when it closes', async () => {
+  it('closes modules still loading when it closes, and resolves once they are closed', async () => {
     const ws = workspace();
+    const resources = join(ws.dir, 'resources');
+    mkdirSync(resources);
+    process.env.HOTWORKER_TEST_RESOURCES = resources;
+    ws.defer(() => delete process.env.HOTWORKER_TEST_RESOURCES);
     const host = new HotHost({ cacheDir: ws.cacheDir });
-    const loading = host.load(ws.copy('math.ts'), { threads: 1 });
+    const loading = host.load(ws.copy('resource.ts'), { threads: 1 });
     await host.close();
+    // The module loaded (hotSetup opened its file) and was closed (hotDispose closed it) before close() resolved.
+    const logs = readdirSync(resources).map((name) => readFileSync(join(resources, name), 'utf8'));
+    expect(logs).toEqual(['open\nclosed\n']);
     await expect(loading).rejects.toMatchObject({ code: 'ERR_HOT_CLOSED' });
     expect(host.modules.size).toBe(0);
   });
