@@ -215,7 +215,8 @@ export class Watch implements Window {
     this.#version = version;
     this.#limits = limits;
     this.verdict = new Promise<WatchVerdict>((resolve) => {
-      const timer = setTimeout(() => this.#judge(), limits.withinMs);
+      // `Infinity`: the watch lasts until `calls` calls, a rollback or `end()`.
+      const timer = Number.isFinite(limits.withinMs) ? setTimeout(() => this.#judge(), limits.withinMs) : undefined;
       this.#decide = (verdict) => {
         this.#decide = undefined;
         clearTimeout(timer);

@@ -88,4 +88,23 @@ describe('rollbackOn: the watch after a plain upgrade', () => {
       message: expect.stringContaining('Unknown rollbackOn option `within`'),
     });
   });
+  it('withinMs: Infinity keeps the watch open until its calls have come, with no timer', async () => {
+    const ws = workspace();
+    const entry = ws.write('rollout.ts', ws.fixture('rollout.ts'));
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    ws.defer(() => process.off('warning', onWarning));
+    const mod = await ws.hot<Rollout>(entry, { threads: 1, rollbackOn: { errorRate: 0.5, calls: 5, withinMs: Number.POSITIVE_INFINITY } });
+    ws.write('rollout.ts', rolloutSource(ws.fixture('rollout.ts'), { VERSION: 2 }));
+    const watched = new Promise<UpgradeEvent>((resolve) => mod.once('upgrade', resolve));
+    await mod.upgrade();
+    for (let call = 0; call < 4; call++) await mod.api.work();
+    expect(mod.rollout).toMatchObject({ kind: 'watch', to: { id: 2 } });
+    await mod.api.work();
+    expect(await watched).toMatchObject({ from: { id: 1 }, to: { id: 2 } });
+    expect(mod.rollout).toBeUndefined();
+    // A timer given Infinity would have fired at once, with Node's TimeoutOverflowWarning.
+    expect(warnings.filter((warning) => warning.name === 'TimeoutOverflowWarning')).toEqual([]);
+  });
 });
