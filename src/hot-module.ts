@@ -379,6 +379,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    */
   runStream<K extends GeneratorName<M>>(name: K, args: ArgsOf<M, K>, options: CallOptions = {}): AsyncIterableIterator<YieldOf<M, K>> {
     try {
+      validateArgs(args, String(name), 'runStream');
       validateCallOptions(options);
     } catch (error) {
       return failedStream(error);
@@ -404,7 +405,12 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (typeof name !== 'string' || !generation.functions.has(name)) return failedStream(noExport(name, generation));
     if (!generation.generators.has(name)) return failedStream(notAGenerator(name, generation.version.id));
     if (generation.full) return failedStream(queueFull(name, generation, this.#context.options.maxQueue));
-    const callbacks = openCallbacks(args);
+    let callbacks: ReturnType<typeof openCallbacks>;
+    try {
+      callbacks = openCallbacks(args);
+    } catch (error) {
+      return failedStream(unreadArgument(error, name, args, generation));
+    }
     return new WorkerStream(name, generation.version.id, (port) =>
       callbacks === undefined
         ? generation.run(name, args, options, { stream: port })
@@ -429,11 +435,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     try {
       callbacks = openCallbacks(args);
     } catch (error) {
-      // Reading the arguments threw (a getter, a Proxy trap): say which one, as a failed send would.
-      const version = generation.version.id;
-      return Promise.reject(
-        callError(error, { fn: name, args, version, signal: undefined, timedOutAfterMs: undefined, endReason: undefined, unread: true }),
-      );
+      return Promise.reject(unreadArgument(error, name, args, generation));
     }
     if (callbacks !== undefined) {
       return this.#router.observe(
@@ -846,6 +848,19 @@ function generationSettings(context: ModuleContext, onCrash: (event: CrashEvent)
     resourceLimits,
     onCrash: (generation, error) => onCrash({ version: generation.version, error }),
   };
+}
+
+/** Reading the arguments threw (a getter, a Proxy trap): say which one, as a failed send would. */
+function unreadArgument(error: unknown, fn: string, args: readonly unknown[], generation: Generation): unknown {
+  return callError(error, {
+    fn,
+    args,
+    version: generation.version.id,
+    signal: undefined,
+    timedOutAfterMs: undefined,
+    endReason: undefined,
+    unread: true,
+  });
 }
 
 /** Runs the module's `verify(api)` against a generation not yet serving, within `loadTimeout`. */

@@ -412,10 +412,13 @@ function assertResourceLimits(limits: unknown): void {
   }
 }
 
-/** Validates the arguments of `run()`: an array, as `fn.apply` takes them. Throws `ERR_HOT_INVALID_OPTION`. */
-export function validateArgs(args: unknown, fn: string): void {
+/**
+ * Validates the arguments of `run()` or `runStream()` (`method`, default `'run'`): an array, as
+ * `fn.apply` takes them. Throws `ERR_HOT_INVALID_OPTION`.
+ */
+export function validateArgs(args: unknown, fn: string, method = 'run'): void {
   if (!Array.isArray(args)) {
-    throw invalid(`Expected the arguments of ${fn}() to be an array (run('${fn}', [a, b])), got ${got(args)}`);
+    throw invalid(`Expected the arguments of ${fn}() to be an array (${method}('${fn}', [a, b])), got ${got(args)}`);
   }
 }
 

@@ -94,6 +94,27 @@ describe('streams', () => {
     expect(await mod.api.plain()).toBe('plain');
   });
 
+  it('bad arguments reject the first next() with a coded error, as a call does, and start nothing', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Streams>(ws.copy('streams.ts'), { threads: 1 });
+    const hostile = {
+      get x(): number {
+        throw new Error('getter boom');
+      },
+    };
+    // Returned, not thrown: the failure is the first next()'s.
+    const read = mod.stream('letters', hostile as never);
+    await expect(read.next()).rejects.toMatchObject({ code: 'ERR_HOT_CLONE', path: 'args[0].x', fn: 'letters' });
+    await expect(mod.runStream('letters', [hostile] as never).next()).rejects.toMatchObject({ code: 'ERR_HOT_CLONE', path: 'args[0].x' });
+    for (const args of [5, 'ab', null, { 0: 'ab', length: 1 }]) {
+      await expect(mod.runStream('letters', args as never).next()).rejects.toMatchObject({
+        code: 'ERR_HOT_INVALID_OPTION',
+        message: expect.stringContaining("runStream('letters', [a, b])"),
+      });
+    }
+    expect(mod.stats.alive[0]?.inFlight).toBe(0);
+  });
+
   it('takes a timeout and a signal like a call', async () => {
     const ws = workspace();
     const mod = await ws.hot<Streams>(ws.copy('streams.ts'), { threads: 1 });
