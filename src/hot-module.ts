@@ -562,6 +562,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
         const shiftedAt = performance.now();
         this.#current = previous;
         this.#history.pop();
+        // With keepVersions: 1 the upgrade pushed the version now restored out of history.
+        if (this.#history.at(-1)?.version.id !== previous.version.id) {
+          this.#history.push({ version: previous.version, artifact: previous.artifact });
+        }
         this.#entry = previous.artifact.entry;
         const drain = await this.#retire(next, shiftedAt + END_AFTER_SHIFT_MS);
         this.#alive.delete(next);

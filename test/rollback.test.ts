@@ -29,6 +29,19 @@ describe('rollback', () => {
     await expect(mod.rollback()).rejects.toMatchObject({ code: 'ERR_HOT_NO_PREVIOUS' });
   });
 
+  it('with keepVersions: 1, a rollback during the watch puts the restored version back in history', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Versioned>(ws.copy('versioned.ts'), { threads: 1, keepVersions: 1, rollbackOn: { errorRate: 0.5 } });
+    ws.write('versioned.ts', ws.fixture('versioned.ts').replace('VERSION = 1', 'VERSION = 2'));
+    await mod.upgrade();
+    expect(mod.history.map((version) => version.id)).toEqual([2]);
+    expect(mod.rollout).toMatchObject({ kind: 'watch' });
+    await mod.rollback();
+    expect(await mod.api.version()).toBe(1);
+    expect(mod.history.map((version) => version.id)).toEqual([1]);
+    expect(mod.version.id).toBe(1);
+  });
+
   it('walks back through history, and keeps at most keepVersions', async () => {
     const ws = workspace();
     const mod = await ws.hot<Versioned>(ws.copy('versioned.ts'), { threads: 1, keepVersions: 3 });
