@@ -402,12 +402,24 @@ export function assertInteger(value: unknown, name: string, min: number): void {
 
 const resourceLimitKeys = new Set(['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb']);
 
+/**
+ * The smallest `resourceLimits.stackSizeMb` taken. On Node 20 a worker given 0.2 MB or less
+ * overflows its stack while Node itself starts, and that aborts the whole process (no error
+ * to catch); 0.25 MB loaded and ran the dispatcher. The floor keeps twice that.
+ */
+export const MIN_STACK_SIZE_MB = 0.5;
+
 function assertResourceLimits(limits: unknown): void {
   assertObject(limits, 'resourceLimits');
   assertKnownKeys(limits as object, resourceLimitKeys, 'resourceLimits key');
   for (const [key, value] of Object.entries(limits as Record<string, unknown>)) {
     if (value !== undefined && (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value))) {
       throw invalid(`Expected \`resourceLimits.${key}\` to be a finite number > 0, got ${got(value)}`);
+    }
+    if (key === 'stackSizeMb' && (value as number) < MIN_STACK_SIZE_MB) {
+      throw invalid(
+        `Expected \`resourceLimits.stackSizeMb\` to be at least ${MIN_STACK_SIZE_MB}, got ${got(value)}: a smaller stack aborts the whole process while the worker starts`,
+      );
     }
   }
 }

@@ -24,4 +24,19 @@ describe('validation on the caller side', () => {
       /Expected `resourceLimits.stackSizeMb` to be a finite number > 0/,
     );
   });
+
+  it('refuses a stack too small for a worker to start: on Node 20 it would abort the whole process', async () => {
+    const ws = workspace();
+    await expect(hot(ws.copy('math.ts'), { cacheDir: ws.cacheDir, resourceLimits: { stackSizeMb: 0.1 } })).rejects.toMatchObject({
+      code: 'ERR_HOT_INVALID_OPTION',
+      message: expect.stringContaining('`resourceLimits.stackSizeMb` to be at least 0.5'),
+    });
+    const small = await hot<typeof import('./fixtures/math.ts')>(ws.copy('math.ts'), {
+      cacheDir: ws.cacheDir,
+      threads: 1,
+      resourceLimits: { stackSizeMb: 0.5 },
+    });
+    ws.defer(() => small.close());
+    expect(await small.api.add(1, 2)).toBe(3);
+  });
 });
