@@ -71,7 +71,7 @@ class StreamCore {
   readonly #task: Promise<unknown>;
   /** Values received and not yet taken; never more than STREAM_WINDOW. */
   readonly #buffer: unknown[] = [];
-  /** A `next()` waiting for a value. At most one: `for await` never asks twice at once. */
+  /** `next()` calls waiting for a value, oldest first: `for await` asks one at a time, a caller may ask several at once. */
   #waiters: Waiter[] = [];
   /** Values taken since credit was last granted. */
   #taken = 0;
@@ -171,15 +171,22 @@ class StreamCore {
     if (this.#taskDone) this.#finish(end);
   }
 
-  /** No more values will come: wake a waiting `next()` with the end, or leave it for the next one after the buffer. */
+  /**
+   * No more values will come: the oldest waiting `next()` gets the end (done, or the error),
+   * every later one `done`, as an async generator answers them; with none waiting, the end is
+   * left for the next `next()` after the buffer.
+   */
   #finish(end: { readonly error: unknown } | 'done'): void {
     this.#end = end;
     this.#port.close();
-    const waiter = this.#waiters.shift();
-    if (waiter === undefined || this.#finished) return;
-    this.#finished = true;
-    if (end === 'done') waiter.resolve({ done: true, value: undefined });
-    else waiter.reject(end.error);
+    const waiters = this.#waiters.splice(0);
+    const first = this.#finished ? undefined : waiters.shift();
+    if (first !== undefined) {
+      this.#finished = true;
+      if (end === 'done') first.resolve({ done: true, value: undefined });
+      else first.reject(end.error);
+    }
+    for (const waiter of waiters) waiter.resolve({ done: true, value: undefined });
   }
 
   /** One value was taken: let the worker send more, in batches. */

@@ -115,6 +115,21 @@ describe('streams', () => {
     expect(mod.stats.alive[0]?.inFlight).toBe(0);
   });
 
+  it('next() calls made at once all settle, as an async generator answers them', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Streams>(ws.copy('streams.ts'), { threads: 1 });
+    const one = mod.stream('count', 1);
+    expect(await Promise.all([one.next(), one.next(), one.next()])).toEqual([
+      { done: false, value: 1 },
+      { done: true, value: undefined },
+      { done: true, value: undefined },
+    ]);
+    const failing = mod.stream('failsAfter', 0);
+    const [first, second] = await Promise.allSettled([failing.next(), failing.next()]);
+    expect(first).toMatchObject({ status: 'rejected', reason: { message: 'failed after 0' } });
+    expect(second).toEqual({ status: 'fulfilled', value: { done: true, value: undefined } });
+  });
+
   it('takes a timeout and a signal like a call', async () => {
     const ws = workspace();
     const mod = await ws.hot<Streams>(ws.copy('streams.ts'), { threads: 1 });
