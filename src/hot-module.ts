@@ -318,8 +318,9 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    *
    * Rejects with the first input's own error, or `ERR_HOT_CLONE` naming `inputs[i]` (an input
    * that cannot be sent) or `results[i]` (a result that cannot come back); with
-   * `settle: true`, resolves with one `PromiseSettledResult` per input instead. An async
-   * iterable is read as chunks are sent, at most a few chunks per thread ahead of the workers.
+   * `settle: true`, resolves with one `PromiseSettledResult` per input instead. An array or
+   * other iterable is read whole when the map starts (a generator must end); an async iterable
+   * is read as chunks are sent, at most a few chunks per thread ahead of the workers.
    * @example const squares = await math.map('square', [1, 2, 3]) // [1, 4, 9]
    */
   map<K extends FunctionName<M>>(

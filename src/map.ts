@@ -113,13 +113,13 @@ export function runMap(
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
   let known: readonly unknown[] | undefined;
-  if (Array.isArray(inputs)) known = inputs;
-  else if (typeof (inputs as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    try {
-      known = Array.from(inputs as Iterable<unknown>);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  // A sync iterable is read whole now (its length sets the chunk size): a getter or a Proxy
+  // throwing on the way rejects the map, as a throw from the iterable itself does.
+  try {
+    if (Array.isArray(inputs)) known = inputs;
+    else if (typeof (inputs as Iterable<unknown>)[Symbol.iterator] === 'function') known = Array.from(inputs as Iterable<unknown>);
+  } catch (error) {
+    return Promise.reject(error);
   }
   if (known?.length === 0) return Promise.resolve([]);
   const run = new MapRun(generation, fn, options, known?.length, threads);

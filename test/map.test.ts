@@ -133,6 +133,15 @@ describe('map()', () => {
       },
     };
     await expect(mod.map('square', broken)).rejects.toThrow('source broke');
+    // Its iterator method read once to check it, and throwing the next time: still a rejection, never a throw.
+    let reads = 0;
+    const flaky = {
+      get [Symbol.iterator]() {
+        if (++reads > 1) throw new Error('iterator getter broke');
+        return [1][Symbol.iterator];
+      },
+    };
+    await expect(mod.map('square', flaky)).rejects.toThrow('iterator getter broke');
     await mod.close();
     await expect(mod.map('square', [1])).rejects.toMatchObject({
       code: 'ERR_HOT_CLOSED',
