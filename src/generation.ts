@@ -202,6 +202,11 @@ export class Generation {
     return this.#functions;
   }
 
+  /** The module's `callTimeout`: a call's limit when it sets none. */
+  get callTimeout(): number {
+    return this.#callTimeout;
+  }
+
   /** Calls accepted and not yet settled. */
   get inFlight(): number {
     return this.#inFlight;

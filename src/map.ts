@@ -28,8 +28,10 @@ export interface MapOptions {
    */
   signal?: AbortSignal;
   /**
-   * Milliseconds one chunk may run. A chunk over it has its worker terminated and replaced,
-   * and the map rejects `ERR_HOT_CALL_TIMEOUT` (with `settle`, that chunk's inputs do).
+   * Milliseconds one chunk may take, from when it is sent, as a call's timeout (a chunk may
+   * wait behind other calls; never behind the map's own, since with a limit the map sends one
+   * chunk per thread at a time). A chunk over it has its worker terminated and replaced, and
+   * the map rejects `ERR_HOT_CALL_TIMEOUT` (with `settle`, that chunk's inputs do).
    * At most {@link MAX_TIMEOUT_MS}, or `Infinity`.
    * @default the module's callTimeout
    */
@@ -162,7 +164,10 @@ class MapRun {
     this.#options = options;
     this.#total = total;
     this.#chunkSize = options.chunkSize ?? defaultChunkSize(total, threads);
-    this.#window = Math.max(2, CHUNKS_PER_THREAD * threads);
+    // A chunk's timeout counts from when it is sent, as a call's: with a limit, a map keeps one
+    // chunk per thread in flight, so that none waits in the queue behind the map's own.
+    const limited = (options.timeout ?? generation.callTimeout) !== Number.POSITIVE_INFINITY;
+    this.#window = (limited ? 1 : CHUNKS_PER_THREAD) * threads;
     this.#results = total === undefined ? [] : new Array(total);
     // The generation lives until the last chunk sent has settled, whatever shifts meanwhile.
     this.#release = generation.hold();

@@ -49,4 +49,14 @@ describe('map() aborted or timed out', () => {
     expect((settled[5] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_HOT_CALL_TIMEOUT' });
     expect(settled[0]).toEqual({ status: 'fulfilled', value: 'v1' });
   });
+  it("counts a chunk's timeout from when it is sent, and never queues a chunk behind the map's own", async () => {
+    const ws = workspace();
+    const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), { threads: 1 });
+    // Each chunk runs 400 ms, under the 700 ms limit; queued behind the first, the second
+    // would be over it by the time it ended.
+    expect(await mod.map('spinCounted', [400, 400], { chunkSize: 1, timeout: 700 })).toEqual([1, 2]);
+    // The module's callTimeout limits chunks the same way.
+    const limited = await ws.hot<MapFixture>(ws.copy('map.ts', 'limited.ts'), { threads: 1, callTimeout: 700 });
+    expect(await limited.map('spinCounted', [400, 400], { chunkSize: 1 })).toEqual([1, 2]);
+  });
 });
