@@ -9,6 +9,7 @@ import { type AccessPolicy, accessPolicy } from './access.js';
 import { Activity } from './activity.js';
 import type { Transition } from './admin.js';
 import { abandonCall } from './call.js';
+import { lastOnConnection, trackAnswer, untrackAnswer } from './connection-answers.js';
 import { type FailureSummary, failureLine, summarizeFailure } from './failure.js';
 import { LiveFeed } from './live.js';
 import { createLogger, displayPath as display, type Logger } from './log.js';
@@ -261,7 +262,10 @@ export class HotServer implements RouterContext {
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
     // Node 20 keeps answering on kept-alive connections until they go idle: ask each open
     // answer to close its connection, and end the idle ones now.
-    for (const response of this.#open) if (!response.headersSent) response.setHeader('connection', 'close');
+    // Only the last answer of a connection: pipelined answers queued behind it would be lost.
+    for (const response of this.#open) {
+      if (!response.headersSent && lastOnConnection(response)) response.setHeader('connection', 'close');
+    }
     this.#http.closeIdleConnections();
     const deadline = Date.now() + this.#shutdownTimeout;
     const open = this.#open.size;
@@ -298,12 +302,19 @@ export class HotServer implements RouterContext {
     this.#open.add(response);
     // `on`, not `once`: an answer closes once, and `once` would wrap the listener per request.
     response.on('close', this.#closed);
+    trackAnswer(request, response, this.#connectionClosed);
     void route(this, request, response);
   }
+
+  /** A connection closed: the answers still queued on it get no 'close' of their own. */
+  readonly #connectionClosed = (answers: ServerResponse[]): void => {
+    for (const response of answers) this.#answerClosed(response);
+  };
 
   /** An answer is finished (or its client gone). */
   #answerClosed(response: ServerResponse): void {
     abandonCall(response);
+    untrackAnswer(response);
     this.#open.delete(response);
     if (this.#closing !== undefined) this.#http.closeIdleConnections();
     if (this.#open.size === 0) this.#onIdle?.();
