@@ -85,8 +85,10 @@ export function resolveCanary(options: CanaryOptions | true): ResolvedCanary {
   assertObject(canary, 'canary');
   assertKnownKeys(canary, canaryKeys, 'canary option');
   const steps = canary.steps ?? [5, 25, 50, 100];
-  const ascending = steps.every((step, i) => Number.isInteger(step) && step >= 1 && step <= 100 && (i === 0 || step > (steps[i - 1] ?? 0)));
-  if (!Array.isArray(steps) || steps.length === 0 || !ascending || steps.at(-1) !== 100) {
+  const ascending =
+    Array.isArray(steps) &&
+    steps.every((step, i) => Number.isInteger(step) && step >= 1 && step <= 100 && (i === 0 || step > (steps[i - 1] ?? 0)));
+  if (!ascending || steps.length === 0 || steps.at(-1) !== 100) {
     throw invalid(`Expected \`canary.steps\` to be ascending integer percentages ending at 100, got ${got(steps)}`);
   }
   const minCalls = canary.minCalls ?? 200;

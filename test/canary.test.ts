@@ -150,6 +150,8 @@ describe('canary upgrades', () => {
     const cases: [unknown, RegExp][] = [
       [{ steps: [50, 25, 100] }, /canary.steps/],
       [{ steps: [5, 50] }, /ending at 100/],
+      [{ steps: 'x' }, /canary.steps/],
+      [{ steps: { length: 1, 0: 100 } }, /canary.steps/],
       [{ minCalls: 0 }, /canary.minCalls/],
       [{ maxErrorRate: 2 }, /canary.maxErrorRate/],
       [{ maxLatencyRatio: 0.5 }, /canary.maxLatencyRatio/],
