@@ -82,6 +82,24 @@ describe('serve: generators answer as NDJSON', () => {
     expect(early.body).toEqual({ error: { name: 'RangeError', message: 'failed after 0', code: 'E_FAILS' } });
   });
 
+  it('a value JSON cannot carry: 500 ERR_SERVE_RESULT as a first value, as a call result; a last {"error"} line after others', async () => {
+    const early = await call(server.url, 'bigAfter', [0]);
+    expect(early.status).toBe(500);
+    expect(early.body).toMatchObject({
+      error: {
+        name: 'TypeError',
+        code: 'ERR_SERVE_RESULT',
+        message: expect.stringContaining('bigAfter() yielded a value that cannot be sent as JSON'),
+      },
+    });
+
+    const response = await post('bigAfter', [2]);
+    expect(response.status).toBe(200);
+    const values = [];
+    for await (const value of lines(response.body as ReadableStream<Uint8Array>)) values.push(value);
+    expect(values).toEqual([0, 1, { error: expect.objectContaining({ name: 'TypeError', code: 'ERR_SERVE_RESULT' }) }]);
+  });
+
   it('a stream read while the module upgrades finishes on the version it started on', async () => {
     const endFile = join(dir, `end-${Date.now()}`);
     const response = await post('until', [endFile, 5]);

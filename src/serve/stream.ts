@@ -37,14 +37,17 @@ export async function handleStream(
   response.once('close', stop);
   let failure: { error: unknown } | undefined;
   try {
-    // The first value decides the status: a stream that fails at once is answered like a call.
+    // The first value decides the status: a stream that fails at once, or whose first value JSON
+    // cannot carry, is answered like a call.
     let step = await stream.next();
+    let line = step.done ? '' : jsonLine(fn, step.value);
     if (!response.destroyed) {
       response.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', [VERSION_HEADER]: version });
     }
     while (!step.done && !response.destroyed) {
-      if (!response.write(`${JSON.stringify(step.value) ?? 'null'}\n`)) await drained(response);
+      if (!response.write(line)) await drained(response);
       step = await stream.next();
+      if (!step.done) line = jsonLine(fn, step.value);
     }
   } catch (error) {
     failure = { error };
@@ -62,6 +65,17 @@ export async function handleStream(
   if (failure === undefined) response.end();
   else if (!response.headersSent) errors.early(failure.error, version);
   else response.end(`${JSON.stringify({ error: errors.details(failure.error) })}\n`);
+}
+
+/** One value as a line of JSON. Throws `ERR_SERVE_RESULT` for a value JSON cannot carry, as a call's result does. */
+function jsonLine(fn: string, value: unknown): string {
+  try {
+    return `${JSON.stringify(value) ?? 'null'}\n`;
+  } catch (error) {
+    throw Object.assign(new TypeError(`${fn}() yielded a value that cannot be sent as JSON: ${(error as Error).message}`), {
+      code: 'ERR_SERVE_RESULT',
+    });
+  }
 }
 
 /** Waits until the client has taken what was written, or has gone. */
