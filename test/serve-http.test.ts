@@ -1,5 +1,7 @@
 // POST /call/<fn>: arguments in, JSON result out, and the answering version on every answer.
+import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +67,28 @@ describe('serve: calls over HTTP', () => {
     const index = (await (await fetch(`${server.url}/`)).json()) as { module: string; exports: string[] };
     expect(index.module).toBe('functions.ts');
     expect(index.exports).toEqual(expect.arrayContaining(['add', 'echo', 'fail', 'notAFunction']));
+  });
+
+  it('answers HEAD wherever it answers GET: /, /metrics', async () => {
+    for (const path of ['/', '/metrics']) {
+      const head = await fetch(`${server.url}${path}`, { method: 'HEAD' });
+      expect(head.status, path).toBe(200);
+      expect(await head.text(), path).toBe('');
+    }
+  });
+
+  it('takes a request target in absolute form (http://host/call/add), as HTTP/1.1 requires', async () => {
+    const { hostname, port } = new URL(server.url);
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      received += chunk;
+    });
+    const ended = once(socket, 'end');
+    socket.write(`POST ${server.url}/call/add HTTP/1.1\r\nhost: ${hostname}:${port}\r\nconnection: close\r\ncontent-length: 5\r\n\r\n[2,3]`);
+    await ended;
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toBe('5');
   });
 
   it('includes the stack in a 500 with --expose-stack', async () => {

@@ -24,7 +24,8 @@ export interface RouterContext extends CallContext, AdminContext {
 /** Handles one request; never rejects (a failure is logged and answered 500). */
 export async function route(context: RouterContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   response.setHeader(VERSION_HEADER, versionLabel(context.module.version));
-  const path = (request.url ?? '/').split('?', 1)[0] as string;
+  const target = requestTarget(request.url);
+  const path = target.split('?', 1)[0] as string;
   const kind = routeKind(path);
   const refusal = checkAccess(context.access, request, kind);
   if (refusal !== undefined) {
@@ -58,7 +59,7 @@ export async function route(context: RouterContext, request: IncomingMessage, re
         sendError(response, 404, { name: 'NotFound', message: `No function at ${path}`, code: 'ERR_HOT_NO_EXPORT' });
         return;
       }
-      const query = new URLSearchParams((request.url ?? '').slice(path.length + 1));
+      const query = new URLSearchParams(target.slice(path.length + 1));
       await handleMap(context, request, response, fn, query);
     } else if (kind === 'page') {
       if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
@@ -67,10 +68,11 @@ export async function route(context: RouterContext, request: IncomingMessage, re
     } else if (path.startsWith('/_hot/')) {
       await handleAdmin(context, request, response, path.slice('/_hot/'.length));
     } else if (path === '/metrics') {
-      if (request.method !== 'GET') return sendMethodNotAllowed(response, request.method, 'GET');
+      // HEAD as GET: Node sends the headers alone.
+      if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
       sendText(response, 200, await context.metrics.render(), context.metrics.contentType);
     } else if (path === '/') {
-      if (request.method !== 'GET') return sendMethodNotAllowed(response, request.method, 'GET');
+      if (request.method !== 'GET' && request.method !== 'HEAD') return sendMethodNotAllowed(response, request.method, 'GET');
       const { version } = context.module;
       sendJson(response, 200, {
         module: basename(version.entry),
@@ -94,6 +96,22 @@ export async function route(context: RouterContext, request: IncomingMessage, re
       message: 'The server failed to answer this request',
       code: 'ERR_SERVE_INTERNAL',
     });
+  }
+}
+
+/**
+ * The path and query of a request target. A client may send the absolute form
+ * (`POST http://host/call/add`), which an HTTP/1.1 server must accept: its path and query are
+ * taken, normalized as URL parsing does, before routing and access checks see them.
+ */
+function requestTarget(url: string | undefined): string {
+  if (url === undefined || url === '') return '/';
+  if (url.startsWith('/')) return url;
+  try {
+    const absolute = new URL(url);
+    return `${absolute.pathname}${absolute.search}`;
+  } catch {
+    return url;
   }
 }
 
