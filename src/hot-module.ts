@@ -29,9 +29,11 @@ import { type MapInputs, type MapOptions, runMap, validateMap } from './map.js';
 import {
   type CallOptions,
   type ResolvedModuleOptions,
+  type RollbackOptions,
   type UpgradeOptions,
   validateArgs,
   validateCallOptions,
+  validateRollbackOptions,
   validateUpgradeOptions,
 } from './options.js';
 import { phaseReporter } from './progress.js';
@@ -454,11 +456,12 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    * time; one called during another waits and builds the entry as it is then.
    *
    * Rejects `ERR_HOT_BUILD`, `ERR_HOT_INCOMPATIBLE`, `ERR_HOT_LOAD`, `ERR_HOT_VERIFY` (the old
-   * version keeps serving, untouched) or `ERR_HOT_CLOSED`.
+   * version keeps serving, untouched), `ERR_HOT_CLOSED`, or the `signal`'s reason.
    */
   upgrade(options: UpgradeOptions = {}): Promise<VersionInfo> {
     try {
       validateUpgradeOptions(options);
+      options.signal?.throwIfAborted();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -468,10 +471,17 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   /**
    * Shifts traffic back to the version that served before the current one, on a fresh pool
    * of its kept bundle (no rebuild), then ends the current version. The current version
-   * leaves `history`. Rejects `ERR_HOT_NO_PREVIOUS` when there is none.
+   * leaves `history`. Rejects `ERR_HOT_NO_PREVIOUS` when there is none, or the `signal`'s
+   * reason when it aborts before the shift.
    */
-  rollback(): Promise<VersionInfo> {
-    return this.#serialize(() => this.#rollback());
+  rollback(options: RollbackOptions = {}): Promise<VersionInfo> {
+    try {
+      validateRollbackOptions(options);
+      options.signal?.throwIfAborted();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#serialize(() => this.#rollback(options.signal));
   }
 
   /**
@@ -648,7 +658,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   async #upgrade(options: UpgradeOptions): Promise<VersionInfo> {
+    const cancel = options.signal;
     this.#assertOpen('upgrade');
+    // Aborted while it waited for its turn: nothing was started.
+    cancel?.throwIfAborted();
     await this.#endWatch(false);
     const started = performance.now();
     const phase = phaseReporter(options.onPhase, started, () => performance.now());
@@ -657,6 +670,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const entry = given?.entry ?? (options.entry === undefined ? this.#entry : resolveEntry(options.entry));
     const artifact = given ?? (await buildArtifact(entry, this.#context.cacheDir));
     this.#assertOpen('upgrade');
+    cancel?.throwIfAborted();
     // The lease on the new bundle (a file written and renamed) is written while the new version
     // loads and shifts, not before: under load each file operation waits for a turn of the busy
     // event loop, and the workers need only the bundle (one pruned meanwhile is written back from
@@ -673,7 +687,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     // A CommonJS module's names are known only once it has loaded: checked after the start.
     if (!artifact.commonjs) assertCompatible(current, draft, options);
     phase('load', { version: draft.id, threads: this.#context.options.minThreads });
-    const next = await this.#start(artifact, draft, true, () => phase('verify', { version: draft.id }));
+    const next = await this.#start(artifact, draft, true, () => phase('verify', { version: draft.id }), cancel);
     if (artifact.commonjs) {
       try {
         assertCompatible(current, next.version, options);
@@ -683,6 +697,11 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       }
     }
     this.#nextId++;
+    if (cancel?.aborted) {
+      await next.destroy('the upgrade was cancelled');
+      this.#refillStandby();
+      throw cancel.reason;
+    }
     if (options.canary !== undefined) await this.#canary(next, options.canary);
     this.#entry = entry;
     this.#history.push({ version: next.version, artifact });
@@ -696,8 +715,9 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return this.#shift(next, 'upgrade', started, phase);
   }
 
-  async #rollback(): Promise<VersionInfo> {
+  async #rollback(cancel: AbortSignal | undefined): Promise<VersionInfo> {
     this.#assertOpen('roll back');
+    cancel?.throwIfAborted();
     // During the watch after an upgrade, the earlier version's pool is still there: shift back to it.
     if (this.#watching !== undefined) {
       await this.#endWatch(true);
@@ -711,15 +731,18 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
         `Cannot roll back ${this.#entry}: no earlier version is kept (keepVersions: ${this.#context.options.keepVersions})`,
       );
     }
-    const next = await this.#start(previous.artifact, previous.version, false);
+    const next = await this.#start(previous.artifact, previous.version, false, undefined, cancel);
     this.#history.pop();
     this.#entry = previous.artifact.entry;
     return this.#shift(next, 'rollback', started);
   }
 
-  /** Starts a generation and proves it (load, answer, and `verify` when asked); the old one is untouched on failure. */
-  async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean, onVerify?: () => void): Promise<Generation> {
-    const signal = this.#closing.signal;
+  /**
+   * Starts a generation and proves it (load, answer, and `verify` when asked); the old one is
+   * untouched on failure. `close()`, or `cancel` when given, cuts the load and `verify` short.
+   */
+  async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean, onVerify?: () => void, cancel?: AbortSignal): Promise<Generation> {
+    const signal = cancel === undefined ? this.#closing.signal : eitherSignal(this.#closing.signal, cancel);
     // An upgrade before the delayed refill fired boots the standby set now: no slower than a fresh pool.
     if (this.#standbyTimer !== undefined) this.#bootStandby();
     const standby = this.#standby;
@@ -727,6 +750,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     // would slow both: wait for it, within a bound, before falling back to a fresh pool.
     if (standby !== undefined && !standby.ready) await standby.whenReady(Math.min(STANDBY_WAIT_MS, this.#context.options.loadTimeout));
     this.#assertOpen('upgrade');
+    cancel?.throwIfAborted();
     let next: Generation;
     try {
       next = await Generation.start(
@@ -749,6 +773,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
         await verify(next, this.#context.options, signal);
       }
       this.#assertOpen('upgrade');
+      cancel?.throwIfAborted();
     } catch (error) {
       await next.destroy('the upgrade failed');
       this.#refillStandby();
@@ -853,6 +878,17 @@ function generationSettings(context: ModuleContext, onCrash: (event: CrashEvent)
     resourceLimits,
     onCrash: (generation, error) => onCrash({ version: generation.version, error }),
   };
+}
+
+/** A signal that aborts when either does, with that one's reason (`AbortSignal.any` from Node 20.3). */
+function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const both = new AbortController();
+  for (const signal of [a, b]) {
+    if (signal.aborted) both.abort(signal.reason);
+    else signal.addEventListener('abort', () => both.abort(signal.reason), { once: true, signal: both.signal });
+  }
+  return both.signal;
 }
 
 /** Reading the arguments threw (a getter, a Proxy trap): say which one, as a failed send would. */

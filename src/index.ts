@@ -19,7 +19,7 @@ export {
   type UpgradeEvent,
 } from './hot-module.js';
 export { MAP_ASYNC_CHUNK, MAP_CHUNK_LIMIT, type MapInputs, type MapOptions } from './map.js';
-export type { CallOptions, HostOptions, ModuleOptions, UpgradeOptions } from './options.js';
+export type { CallOptions, HostOptions, ModuleOptions, RollbackOptions, UpgradeOptions } from './options.js';
 export { MAX_TIMEOUT_MS, THREADS_PER_CORE_LIMIT } from './options.js';
 export type { UpgradePhase, UpgradeProgress } from './progress.js';
 export type { CanaryOptions, RollbackOnOptions } from './rollout-options.js';

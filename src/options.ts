@@ -193,6 +193,24 @@ export interface UpgradeOptions {
    * @default the module's rollbackOn
    */
   rollbackOn?: RollbackOnOptions | false;
+  /**
+   * Cancels the upgrade while traffic has not shifted: it rejects with `signal.reason` and the
+   * old version keeps serving, untouched (a build already running finishes first; a load or
+   * `verify` under way is cut). Once traffic has begun to shift, the signal no longer applies.
+   * @default undefined
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of `rollback()`. */
+export interface RollbackOptions {
+  /**
+   * Cancels the rollback while its version loads, before traffic shifts: it rejects with
+   * `signal.reason` and the current version keeps serving. A shift back to the pool kept
+   * during a `rollbackOn` watch is immediate and not cancelled.
+   * @default undefined
+   */
+  signal?: AbortSignal;
 }
 
 /** Options of one call made with `run()`. */
@@ -322,7 +340,12 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
 /** Validates upgrade options. Throws `ERR_HOT_INVALID_OPTION`. */
 export function validateUpgradeOptions(options: UpgradeOptions): void {
   assertObject(options, 'options');
-  assertKnownKeys(options, new Set(['entry', 'allowBreaking', 'restart', 'onPhase', 'canary', 'rollbackOn', 'artifact']), 'upgrade option');
+  assertKnownKeys(
+    options,
+    new Set(['entry', 'allowBreaking', 'restart', 'onPhase', 'canary', 'rollbackOn', 'artifact', 'signal']),
+    'upgrade option',
+  );
+  assertSignal(options.signal);
   if (options.artifact !== undefined && !isArtifact(options.artifact)) {
     throw invalid(`Expected \`artifact\` to be an artifact from buildArtifact() or artifactFromBundle(), got ${got(options.artifact)}`);
   }
@@ -341,6 +364,19 @@ export function validateUpgradeOptions(options: UpgradeOptions): void {
     if (options[key] !== undefined && typeof options[key] !== 'boolean') {
       throw invalid(`Expected \`${key}\` to be a boolean, got ${got(options[key])}`);
     }
+  }
+}
+
+/** Validates `rollback()`'s options. Throws `ERR_HOT_INVALID_OPTION`. */
+export function validateRollbackOptions(options: RollbackOptions): void {
+  assertObject(options, 'options');
+  assertKnownKeys(options, new Set(['signal']), 'rollback option');
+  assertSignal(options.signal);
+}
+
+function assertSignal(signal: unknown): void {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalid(`Expected \`signal\` to be an AbortSignal, got ${got(signal)}`);
   }
 }
 

@@ -60,7 +60,8 @@ export class HotServer implements RouterContext {
   /** Canary steps and the watch after an upgrade, as status shows them. */
   readonly #rollout: RolloutLog;
   /** True while an upgrade or rollback runs: a shutdown then cancels it rather than waiting for it. */
-  #transitionRunning = false;
+  /** Cancels the upgrade or rollback running now; a shutdown aborts it. */
+  #cancelTransition: AbortController | undefined;
   /** What the running transition is, for a client that waits behind it. */
   #busy: string | undefined;
   /** `Date.now()` when the running (or last) upgrade or rollback began. */
@@ -175,9 +176,9 @@ export class HotServer implements RouterContext {
    * @param trigger - what asked for it, for the log (`watch`, `admin`, `SIGHUP`).
    */
   upgrade(trigger: string, options: UpgradeOptions = {}): Promise<Transition> {
-    return this.#serialize(trigger, 'upgrade', async () => {
+    return this.#serialize(trigger, 'upgrade', async (signal) => {
       const previous = this.module.version;
-      const version = await this.module.upgrade(options);
+      const version = await this.module.upgrade({ ...options, signal });
       const changed = version !== previous;
       if (!changed) {
         this.#counts.upgrades.unchanged++;
@@ -193,9 +194,9 @@ export class HotServer implements RouterContext {
 
   /** Shifts back to the version before the current one. Rejects `ERR_HOT_NO_PREVIOUS` when there is none. */
   rollback(trigger: string): Promise<Transition> {
-    return this.#serialize(trigger, 'rollback', async () => {
+    return this.#serialize(trigger, 'rollback', async (signal) => {
       const previous = this.module.version;
-      const version = await this.module.rollback();
+      const version = await this.module.rollback({ signal });
       return { previous, version, changed: true };
     });
   }
@@ -254,9 +255,11 @@ export class HotServer implements RouterContext {
   async #shutdown(): Promise<CloseResult> {
     this.#watcher?.close();
     // An upgrade still loading would hold its admin request (and so the shutdown) until its
-    // load timeout: closing the module now cancels any upgrade that has not shifted yet.
-    // Calls already accepted still finish; requests arriving from now on get 503 anyway.
-    if (this.#transitionRunning) void this.module.close();
+    // load timeout: it is cancelled now if it has not shifted yet. The module stays open, so
+    // requests accepted before the shutdown (a body still arriving) are still called.
+    this.#cancelTransition?.abort(
+      new HotError('ERR_HOT_CLOSED', 'The server is shutting down: the upgrade or rollback was cancelled before traffic shifted'),
+    );
     // Open status pages would hold the shutdown until its deadline; they reconnect to the next server.
     this.live.close();
     const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
@@ -371,20 +374,21 @@ export class HotServer implements RouterContext {
     );
   }
 
-  #serialize(trigger: string, kind: 'upgrade' | 'rollback', step: () => Promise<Transition>): Promise<Transition> {
+  #serialize(trigger: string, kind: 'upgrade' | 'rollback', step: (signal: AbortSignal) => Promise<Transition>): Promise<Transition> {
     const run = async (): Promise<Transition> => {
       if (this.#closing !== undefined) throw new HotError('ERR_HOT_CLOSED', `Cannot ${kind}: the server is shutting down`);
       this.#trigger = trigger;
-      this.#transitionRunning = true;
+      const cancel = new AbortController();
+      this.#cancelTransition = cancel;
       this.#busy = `${kind} (${trigger})`;
       this.#transitionStartedAt = Date.now();
       try {
-        return await step();
+        return await step(cancel.signal);
       } catch (error) {
         this.#logFailure(kind, trigger, error);
         throw error;
       } finally {
-        this.#transitionRunning = false;
+        this.#cancelTransition = undefined;
         this.#busy = undefined;
       }
     };
