@@ -741,7 +741,13 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    * Starts a generation and proves it (load, answer, and `verify` when asked); the old one is
    * untouched on failure. `close()`, or `cancel` when given, cuts the load and `verify` short.
    */
-  async #start(artifact: Artifact, version: VersionInfo, runVerify: boolean, onVerify?: () => void, cancel?: AbortSignal): Promise<Generation> {
+  async #start(
+    artifact: Artifact,
+    version: VersionInfo,
+    runVerify: boolean,
+    onVerify?: () => void,
+    cancel?: AbortSignal,
+  ): Promise<Generation> {
     const signal = cancel === undefined ? this.#closing.signal : eitherSignal(this.#closing.signal, cancel);
     // An upgrade before the delayed refill fired boots the standby set now: no slower than a fresh pool.
     if (this.#standbyTimer !== undefined) this.#bootStandby();

@@ -85,7 +85,9 @@ describe('serve: calls over HTTP', () => {
       received += chunk;
     });
     const ended = once(socket, 'end');
-    socket.write(`POST ${server.url}/call/add HTTP/1.1\r\nhost: ${hostname}:${port}\r\nconnection: close\r\ncontent-length: 5\r\n\r\n[2,3]`);
+    socket.write(
+      `POST ${server.url}/call/add HTTP/1.1\r\nhost: ${hostname}:${port}\r\nconnection: close\r\ncontent-length: 5\r\n\r\n[2,3]`,
+    );
     await ended;
     expect(received).toMatch(/^HTTP\/1\.1 200 /);
     expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toBe('5');
