@@ -696,12 +696,13 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
         throw error;
       }
     }
-    this.#nextId++;
+    // Cancelled in the last moment of the load: it ends like a version that failed to load.
     if (cancel?.aborted) {
       await next.destroy('the upgrade was cancelled');
       this.#refillStandby();
       throw cancel.reason;
     }
+    this.#nextId++;
     if (options.canary !== undefined) await this.#canary(next, options.canary);
     this.#entry = entry;
     this.#history.push({ version: next.version, artifact });
