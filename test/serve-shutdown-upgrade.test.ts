@@ -1,10 +1,8 @@
 // SIGTERM during an admin upgrade: one still loading is cancelled at once (not waited out to its
 // load timeout), and calls cut by a forced shutdown are reported killed, never drained.
-import { once } from 'node:events';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { call, eventually, startServe } from './support/serve.js';
+import { call, eventually, rawConnection, startServe } from './support/serve.js';
 import { workspace } from './support/workspace.js';
 
 interface Status {
@@ -46,25 +44,18 @@ describe('serve: shutdown during an upgrade', () => {
     const entry = ws.copy('serve-counter.ts', 'counter.ts');
     const server = await startServe(['counter.ts', '--threads', '1'], { cwd: ws.dir });
     ws.defer(() => server.stop('SIGKILL'));
-    const { hostname, port } = new URL(server.url);
-    const socket = connect(Number(port), hostname);
-    ws.defer(() => socket.destroy());
-    let received = '';
-    socket.setEncoding('utf8').on('data', (chunk: string) => {
-      received += chunk;
-    });
-    const ended = once(socket, 'end');
+    const client = rawConnection(ws, server.url);
     // Headers and half the body now, the rest once the shutdown has begun.
-    socket.write(`POST /call/add HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-length: 5\r\n\r\n[1,`);
+    client.socket.write(client.request('add', '[1,2]', '[1,'));
     writeFileSync(entry, `${readFileSync(entry, 'utf8')}\nfor (;;) {}\n`);
     const answer = upgrade(server.url);
     await eventually(async () => (buildsDone(ws.cacheDir) >= 2 ? true : undefined), 'the new bundle', 10_000);
     server.child.kill('SIGTERM');
     await server.waitFor(/SIGTERM/);
-    socket.write('2]');
-    await ended;
-    expect(received).toMatch(/^HTTP\/1\.1 200 /);
-    expect(received.slice(received.indexOf('\r\n\r\n') + 4)).toBe('3');
+    client.socket.write('2]');
+    await client.ended;
+    expect(client.received()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(client.received().slice(client.received().indexOf('\r\n\r\n') + 4)).toBe('3');
     expect(await answer).toBe(503);
     expect(await server.exited).toEqual({ code: 0, signal: null });
   });

@@ -1,10 +1,8 @@
 // SIGTERM and SIGINT: stop accepting, finish what is open, close the pools, exit 0.
-import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { call, eventually, serveFunctionsInProcess, startServe } from './support/serve.js';
+import { call, eventually, rawConnection, serveFunctionsInProcess, startServe } from './support/serve.js';
 import { workspace } from './support/workspace.js';
 
 async function inFlight(url: string): Promise<number> {
@@ -51,23 +49,14 @@ describe('serve: graceful shutdown', () => {
     const ws = workspace();
     const server = await serveFunctionsInProcess(ws, { entry: ws.copy('serve-streams.ts', 'streams.ts') });
     const endFile = join(ws.dir, 'end-stream');
-    const { hostname, port } = new URL(server.url);
-    const socket = connect(Number(port), hostname);
-    ws.defer(() => socket.destroy());
-    let received = '';
-    socket.setEncoding('utf8').on('data', (chunk: string) => {
-      received += chunk;
-    });
-    const ended = once(socket, 'end');
-    const request = (fn: string, args: unknown[]) => {
-      const body = JSON.stringify(args);
-      return `POST /call/${fn} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    };
+    const client = rawConnection(ws, server.url);
+    const { socket, ended } = client;
+    const request = (fn: string, args: unknown[]) => client.request(fn, JSON.stringify(args));
     socket.write(request('until', [endFile, 5]));
     // Its headers and a first value are out: the connection is busy, not idle.
     await new Promise<void>((resolve) => {
       const check = () => {
-        if (!/\r\n\r\n[0-9a-f]+\r\n\{/.test(received)) return;
+        if (!/\r\n\r\n[0-9a-f]+\r\n\{/.test(client.received())) return;
         socket.off('data', check);
         resolve();
       };
@@ -80,7 +69,7 @@ describe('serve: graceful shutdown', () => {
     await ended;
     expect(await closed).toEqual({ forced: false });
 
-    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    const answers = client.received().split(/(?=HTTP\/1\.1 )/);
     expect(answers).toHaveLength(2);
     expect(answers[0]).toMatch(/^HTTP\/1\.1 200 /);
     const refusal = answers[1] as string;

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../dist/src/serve/log.js';
 import { HotServer, type ServeOptions } from '../../dist/src/serve/server.js';
@@ -193,4 +194,33 @@ export async function serveFunctionsInProcess(ws: Workspace, options: Partial<Se
   });
   ws.defer(() => server.close());
   return server;
+}
+
+/** A raw HTTP/1.1 connection, for what `fetch` cannot send: pipelining, a body in parts, the absolute form. */
+export interface RawConnection {
+  readonly socket: Socket;
+  /** Everything received so far. */
+  received(): string;
+  /** Resolves once the server has ended the connection. */
+  readonly ended: Promise<unknown>;
+  /** The head (and, when given, the start) of a `POST /call/<fn>` whose body is `body`. */
+  request(fn: string, body: string, sendNow?: string): string;
+}
+
+/** Opens a raw connection to `url`, destroyed at the end of the test. */
+export function rawConnection(ws: Workspace, url: string): RawConnection {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  ws.defer(() => socket.destroy());
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => {
+    received += chunk;
+  });
+  return {
+    socket,
+    received: () => received,
+    ended: once(socket, 'end'),
+    request: (fn, body, sendNow = body) =>
+      `POST /call/${fn} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${sendNow}`,
+  };
 }
