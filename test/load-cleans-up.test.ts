@@ -35,7 +35,7 @@ function watchPools(): () => Piscina[] {
 
 /** How many 'exit' listeners piscina itself puts on a worker: those of a plain pool. */
 async function piscinasOwnExitListeners(): Promise<number> {
-  const pool = new Piscina({ filename: new URL('./fixtures/scripts/noop-task.mjs', import.meta.url).href, minThreads: 1 });
+  const pool = new Piscina({ filename: new URL('./fixtures/scripts/noop-task.cjs', import.meta.url).href, minThreads: 1 });
   try {
     await pool.run(undefined);
     const [worker] = pool.threads;

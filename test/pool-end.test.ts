@@ -26,7 +26,7 @@ async function poolWithAStuckWorker(track: boolean): Promise<{ pool: Piscina; st
   const fifo = join(ws.dir, 'fifo');
   execFileSync('mkfifo', [fifo]);
   const pool = new Piscina({
-    filename: new URL('./fixtures/scripts/blocks-on-fifo.mjs', import.meta.url).href,
+    filename: new URL('./fixtures/scripts/blocks-on-fifo.cjs', import.meta.url).href,
     minThreads: 2,
     maxThreads: 2,
     atomics: 'async',
