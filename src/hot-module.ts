@@ -651,6 +651,12 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     return result;
   }
 
+  /** Throws where an upgrade or rollback stops: the module closed (`ERR_HOT_CLOSED`), or `cancel` aborted (its reason). */
+  #assertGoing(action: string, cancel: AbortSignal | undefined): void {
+    this.#assertOpen(action);
+    cancel?.throwIfAborted();
+  }
+
   #assertOpen(action: string): void {
     if (this.#closing.signal.aborted) {
       throw new HotError('ERR_HOT_CLOSED', `Cannot ${action}: the module ${this.#entry} is closed`);
@@ -659,9 +665,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
 
   async #upgrade(options: UpgradeOptions): Promise<VersionInfo> {
     const cancel = options.signal;
-    this.#assertOpen('upgrade');
-    // Aborted while it waited for its turn: nothing was started.
-    cancel?.throwIfAborted();
+    // Closed or cancelled while it waited for its turn: nothing was started.
+    this.#assertGoing('upgrade', cancel);
     await this.#endWatch(false);
     const started = performance.now();
     const phase = phaseReporter(options.onPhase, started, () => performance.now());
@@ -669,8 +674,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const given = options.artifact;
     const entry = given?.entry ?? (options.entry === undefined ? this.#entry : resolveEntry(options.entry));
     const artifact = given ?? (await buildArtifact(entry, this.#context.cacheDir));
-    this.#assertOpen('upgrade');
-    cancel?.throwIfAborted();
+    this.#assertGoing('upgrade', cancel);
     // The lease on the new bundle (a file written and renamed) is written while the new version
     // loads and shifts, not before: under load each file operation waits for a turn of the busy
     // event loop, and the workers need only the bundle (one pruned meanwhile is written back from
@@ -717,8 +721,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   }
 
   async #rollback(cancel: AbortSignal | undefined): Promise<VersionInfo> {
-    this.#assertOpen('roll back');
-    cancel?.throwIfAborted();
+    this.#assertGoing('roll back', cancel);
     // During the watch after an upgrade, the earlier version's pool is still there: shift back to it.
     if (this.#watching !== undefined) {
       await this.#endWatch(true);
@@ -756,8 +759,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     // A standby set still booting has a head start on any fresh pool, and booting both at once
     // would slow both: wait for it, within a bound, before falling back to a fresh pool.
     if (standby !== undefined && !standby.ready) await standby.whenReady(Math.min(STANDBY_WAIT_MS, this.#context.options.loadTimeout));
-    this.#assertOpen('upgrade');
-    cancel?.throwIfAborted();
+    this.#assertGoing('upgrade', cancel);
     let next: Generation;
     try {
       next = await Generation.start(
@@ -779,8 +781,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
         onVerify?.();
         await verify(next, this.#context.options, signal);
       }
-      this.#assertOpen('upgrade');
-      cancel?.throwIfAborted();
+      this.#assertGoing('upgrade', cancel);
     } catch (error) {
       await next.destroy('the upgrade failed');
       this.#refillStandby();
