@@ -8,7 +8,7 @@ export default {
   testRunner: 'vitest',
   plugins: ['@stryker-mutator/vitest-runner'],
   vitest: { configFile: 'mutation/vitest.library.config.ts', related: false },
-  mutate: ['src/hot-module.ts', 'src/generation.ts', 'src/faults.ts'],
+  mutate: ['src/hot-module.ts', 'src/generation.ts', 'src/faults.ts', 'src/exit-settle.ts'],
   buildCommand: 'npm run build',
   // The instrumented sources do not type-check; the build must still emit them.
   disableTypeChecks: '{src,workers}/**/*.ts',

@@ -31,6 +31,8 @@ const groups: Record<string, readonly string[]> = {
     'test/fault-clone-hostile.test.ts',
     'test/fault-replacement-load.test.ts',
     'test/map.test.ts',
+    // The count of tasks begun that the exit report carries (src/exit-settle.ts reads it).
+    'test/exit-settle.test.ts',
   ],
   /** src/serve/call.ts: the tests that send calls to serve, in a child or in this process (~35 s). */
   'serve-call': [

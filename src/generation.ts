@@ -10,22 +10,20 @@ import { CallLimit } from './call-limit.js';
 import { CallSignal, type SignalLike } from './call-signal.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
+import { neverStarted } from './exit-settle.js';
 import { callError, exitError, isOutOfMemory, workerDeath } from './faults.js';
 import type { CallOptions } from './options.js';
 import { createPool } from './pool.js';
 import { endPool } from './pool-end.js';
-import {
-  type CallTask,
-  deserializeError,
-  EXIT_REPORT,
-  type ExitReport,
-  LOAD_REPORT,
-  type LoadReport,
-  PING,
-  type PlainCall,
-  type WorkerData,
-} from './protocol.js';
+import { type CallTask, deserializeError, isExitReport, isLoadReport, PING, type PlainCall, type WorkerData } from './protocol.js';
 import type { Standby } from './standby.js';
+
+/**
+ * How many times one call is sent again after landing on a worker that exited before it began.
+ * Each time needs another worker to die right as the call reaches it; more means the module
+ * kills its threads faster than they can take a task, and the call fails with that exit.
+ */
+const MAX_RESENDS = 3;
 
 /**
  * What identifies one version of a module: its build's `hash`, `entry`, `exports` and
@@ -286,8 +284,15 @@ export class Generation {
     if (this.#ending !== undefined) return Promise.reject(this.#ended(fn));
     this.#inFlight++;
     const task: PlainCall | CallTask = channels === undefined ? [fn, ...args] : { fn, args, ...channels };
-    const running = options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
-    return running.then(this.#settled, (error: unknown) => {
+    let resends = 0;
+    const failed = (error: unknown): Promise<unknown> => {
+      // Sent to a worker that exited before the task reached it (exit-settle.ts): nothing of it
+      // ran, so it goes again, to a live worker of this same version. Not with transferred
+      // objects: the dead worker took them.
+      if (neverStarted(error) && resends < MAX_RESENDS && this.#ending === undefined && !options?.transferList?.length) {
+        resends++;
+        return this.#send(task, options).then(this.#settled, failed);
+      }
       this.#settled(undefined);
       const version = this.version.id;
       if (isOutOfMemory(error)) this.#crashed(workerDeath(error, { version, fn }));
@@ -301,7 +306,12 @@ export class Generation {
         endReason: this.#endReason,
         transferred: options?.transferList !== undefined,
       });
-    });
+    };
+    return this.#send(task, options).then(this.#settled, failed);
+  }
+
+  #send(task: PlainCall | CallTask, options: RunOptions | undefined): Promise<unknown> {
+    return options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
   }
 
   /**
@@ -545,14 +555,6 @@ interface CallTimeout {
 
 /** A call's options as `Generation.run()` takes them: `signal` may also be a `CallSignal` (call-signal.ts). */
 export type RunCallOptions = Omit<CallOptions, 'signal'> & { readonly signal?: SignalLike | undefined };
-
-function isExitReport(message: unknown): message is ExitReport {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === EXIT_REPORT;
-}
-
-function isLoadReport(message: unknown): message is LoadReport {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === LOAD_REPORT;
-}
 
 /** A module with nothing to call is refused at start and at upgrade, not served with every call a 404. */
 function noFunctionExported(version: VersionInfo): HotError {

@@ -36,7 +36,8 @@ function keepView(view: unknown): void {
   Object.defineProperty(worker, 'interface', { value: view, configurable: true });
 }
 
-function workerOf(view: unknown): object | undefined {
+/** The piscina worker record (`WorkerInfo`) behind a balancer view, or undefined on a piscina shaped otherwise. */
+export function workerOf(view: unknown): object | undefined {
   if (typeof view !== 'object' || view === null) return undefined;
   for (const key of Object.getOwnPropertySymbols(view)) {
     if (key.description !== WORKER_OF_VIEW) continue;

@@ -4,6 +4,7 @@
  */
 import type { ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { settleAtExit } from './exit-settle.js';
 import type { StandbyWorkerData } from './handoff.js';
 import { keepWorkerViews } from './piscina-views.js';
 import { trackLeavingWorkers } from './pool-end.js';
@@ -50,6 +51,8 @@ export function createPool(settings: PoolSettings, workerData: WorkerData | Stan
   });
   // Before the first worker's workerCreate (a microtask away): each keeps its balancer view.
   keepWorkerViews(pool);
+  // So that a worker exiting on its own loses neither an answer it posted nor a task it never began.
+  settleAtExit(pool);
   // So that ending it (pool-end.ts) also waits for workers it removed that are still exiting.
   trackLeavingWorkers(pool);
   return pool;

@@ -116,6 +116,29 @@ export type LoadReport =
 
 export const LOAD_REPORT = 'hotworker:load';
 
+export function isLoadReport(message: unknown): message is LoadReport {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === LOAD_REPORT;
+}
+
+/**
+ * Sent by each worker on `parentPort` as its dispatcher loads, so before piscina's own ready
+ * message (same port, same order): piscina hands the worker no task before the host has it.
+ * `tasksBegun` is shared memory where the worker counts, in slot 0, the tasks piscina has
+ * handed its dispatcher, before anything of them runs. The host reads it when the thread dies
+ * (exit-settle.ts): no message could tell it then, piscina acts on the death first.
+ */
+export interface TaskCountReport {
+  readonly type: typeof TASK_COUNT_REPORT;
+  readonly threadId: number;
+  readonly tasksBegun: Int32Array;
+}
+
+export const TASK_COUNT_REPORT = 'hotworker:task-count';
+
+export function isTaskCountReport(message: unknown): message is TaskCountReport {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === TASK_COUNT_REPORT;
+}
+
 /**
  * Sent by a worker from its `process.on('exit')`: the thread is ending on its own
  * (`process.exit()`, or an uncaught exception, kept in `error`). A worker the host
@@ -129,6 +152,10 @@ export interface ExitReport {
 }
 
 export const EXIT_REPORT = 'hotworker:exit';
+
+export function isExitReport(message: unknown): message is ExitReport {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === EXIT_REPORT;
+}
 
 /**
  * A failure a worker reports in place of a result. Thrown from the dispatcher (so piscina

@@ -19,6 +19,8 @@ import {
   PING,
   type PlainCall,
   serializeError,
+  TASK_COUNT_REPORT,
+  type TaskCountReport,
 } from '../src/protocol.js';
 import { importBundle } from './bundle.js';
 import { reviveCallbacks } from './callbacks.js';
@@ -46,6 +48,13 @@ let loadFault: Fault | undefined;
 const exportNames: string[] = [];
 /** True once the import has settled, whether it loaded or failed. */
 let settled = false;
+/**
+ * Slot 0 counts the tasks piscina has handed this dispatcher, before anything of them runs.
+ * Shared with the host at once, before piscina says this worker is ready: when the thread dies,
+ * the host sends a task it held again only if it never got this far (src/exit-settle.ts).
+ */
+const tasksBegun = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+parentPort?.postMessage({ type: TASK_COUNT_REPORT, threadId, tasksBegun } satisfies TaskCountReport);
 
 // A standby worker waits in versionWorkerData() for the version it will run (./worker-data.ts).
 const loading = versionWorkerData()
@@ -101,10 +110,12 @@ process.on('exit', (code) => {
 
 /** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
 export default function dispatch(task: PlainCall | CallTask): unknown {
-  if (!settled) {
-    // Only a task that races the import lands here; it waits for the import, once.
-    return loading.then(() => dispatch(task));
-  }
+  Atomics.add(tasksBegun, 0, 1);
+  // Only a task that races the import waits for it, once.
+  return settled ? route(task) : loading.then(() => route(task));
+}
+
+function route(task: PlainCall | CallTask): unknown {
   if (isPlainCall(task)) return callPlain(task);
   if (task.fn === PING) return threadId;
   if (isHookTask(task)) return runHookTask(task);

@@ -1,0 +1,68 @@
+// A worker that answers and then dies at once, by process.exit() or by an exception. Without
+// exit-settle.ts, in these loops about one answer in eight was lost (the call rejected
+// ERR_HOT_WORKER_EXIT although its answer had been posted), and one queued call in three (after
+// process.exit()) to three in four (after an exception) failed with the death of a worker it
+// never reached.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CrashEvent, HotModule } from 'hotworker';
+import { describe, expect, it } from 'vitest';
+import { workspace } from './support/workspace.js';
+
+type Faults = typeof import('./fixtures/faults.ts');
+
+const ROUNDS = 40;
+
+function nextCrash(mod: HotModule<Faults>): Promise<CrashEvent> {
+  return new Promise((resolve) => mod.once('crash', resolve));
+}
+
+const deaths = [
+  {
+    how: 'process.exit()',
+    die: (mod: HotModule<Faults>) => mod.api.answerThenExit(3),
+    crash: { code: 'ERR_HOT_WORKER_EXIT', exitCode: 3 },
+  },
+  {
+    how: 'an uncaught exception',
+    die: (mod: HotModule<Faults>) => mod.api.answerThenThrow('boom'),
+    crash: { code: 'ERR_HOT_WORKER_EXIT', cause: { message: 'boom' } },
+  },
+];
+
+describe.each(deaths)('a worker that dies by $how right after answering', ({ die, crash }) => {
+  it('its answer reaches the caller every time, and the death is still reported as a crash', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+    for (let round = 0; round < ROUNDS; round++) {
+      const crashed = nextCrash(mod);
+      expect(await die(mod)).toBe('answered');
+      expect((await crashed).error).toMatchObject(crash);
+    }
+    expect(await mod.api.echo('still here')).toBe('still here');
+  });
+
+  it('a call queued behind it succeeds every time: run there before the death, or sent again to the replacement', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+    for (let round = 0; round < ROUNDS; round++) {
+      const crashed = nextCrash(mod);
+      const first = die(mod);
+      const second = mod.api.echo(round);
+      expect(await first).toBe('answered');
+      expect(await second).toBe(round);
+      await crashed;
+    }
+  });
+});
+
+describe('a call that did reach the dying worker', () => {
+  it('is not sent again: it fails with the exit', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+    const runs = join(ws.dir, 'runs.txt');
+    await expect(mod.api.noteThenExit(runs, 4)).rejects.toMatchObject({ code: 'ERR_HOT_WORKER_EXIT', exitCode: 4 });
+    // Sent again, it would have run (and noted it) on each replacement before failing.
+    expect(readFileSync(runs, 'utf8')).toBe('ran\n');
+  });
+});
