@@ -21,6 +21,8 @@ interface Setup {
   exitError?: unknown;
   /** How the worker dies: 'exit' (process.exit()) or 'error' (an uncaught exception: 'error', then 'exit'). */
   via?: 'exit' | 'error';
+  /** Whether piscina's 'error' handler destroys the worker record (piscina 5 does); default true. */
+  destroyAtError?: boolean;
   /** Other messages the pool relays after the worker's count report. */
   laterMessages?: unknown[];
   /** Reshapes the stand-in record before the pool shows it (a piscina other than 5). */
@@ -68,7 +70,7 @@ function exitWorker(setup: Setup) {
   };
   worker.on('error', () => {
     rejectHeld();
-    record.destroyed = true;
+    record.destroyed = setup.destroyAtError ?? true;
   });
   worker.on('exit', rejectHeld);
   if (setup.via === 'error') worker.emit('error', new Error('boom'));
@@ -130,6 +132,11 @@ describe('settling an exiting worker’s tasks', () => {
     expect(seenWhileReading).toHaveLength(1);
     expect(worker.listenerCount('error')).toBe(1);
     expect(worker.listenerCount('exit')).toBe(1);
+  });
+
+  it('a worker still standing after its error (a piscina that did not destroy it) is settled once, not again at its exit', () => {
+    const { seenWhileReading } = exitWorker({ posted: 1, answered: 1, held: 0, tasksBegun: 1, via: 'error', destroyAtError: false });
+    expect(seenWhileReading).toHaveLength(1);
   });
 
   it('a task the dispatcher began is not marked', () => {
