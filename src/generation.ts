@@ -65,6 +65,11 @@ export interface GenerationSettings {
    * not it was running a call (that call rejects `ERR_HOT_WORKER_EXIT` as well).
    */
   readonly onCrash: (generation: Generation, error: HotError) => void;
+  /**
+   * Told each time a call goes again to another worker of this generation, because the worker
+   * it was sent to died before starting it (src/exit-settle.ts).
+   */
+  readonly onResend: (generation: Generation) => void;
 }
 
 export class Generation {
@@ -95,6 +100,7 @@ export class Generation {
   /** True once the load proof passed: from then on a worker's death is a crash worth reporting. */
   #live = false;
   readonly #onCrash: GenerationSettings['onCrash'];
+  readonly #onResend: GenerationSettings['onResend'];
   /** The one drain of this generation; every caller of drain() shares it. */
   #draining: Promise<DrainResult> | undefined;
   /** True when the pool was a standby pool handed this version, not booted for it. */
@@ -107,6 +113,7 @@ export class Generation {
     this.#callTimeout = settings.callTimeout;
     this.#capacity = settings.maxThreads + settings.maxQueue;
     this.#onCrash = settings.onCrash;
+    this.#onResend = settings.onResend;
   }
 
   /** Reports a worker's death, once the generation is live and until it ends (load failures are the upgrade's to report). */
@@ -291,6 +298,7 @@ export class Generation {
       // objects: the dead worker took them.
       if (neverStarted(error) && resends < MAX_RESENDS && this.#ending === undefined && !options?.transferList?.length) {
         resends++;
+        this.#onResend(this);
         return this.#send(task, options).then(this.#settled, failed);
       }
       this.#settled(undefined);

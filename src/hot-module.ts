@@ -171,11 +171,14 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
   #routed: Generation;
   /** The watch after a plain upgrade with `rollbackOn`: ends the kept version or shifts back to it. */
   #watching: { watch: Watch; done: Promise<void> } | undefined;
+  /** Crashes and re-sent calls, counted by every generation's settings. */
+  readonly #tally: Tally;
 
   /** @internal Use `hot()` or `HotHost.load()`. */
-  constructor(context: ModuleContext, first: Generation) {
+  constructor(context: ModuleContext, first: Generation, tally: Tally) {
     super();
     this.#context = context;
+    this.#tally = tally;
     this.#entry = first.artifact.entry;
     this.#current = first;
     this.#routed = first;
@@ -195,10 +198,11 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const version = versionOf(artifact, 1);
     // A crash before the module exists has no listener to tell; the load proof reports it.
     let module: HotModule<M> | undefined;
+    const tally: Tally = { crashes: 0, resentCalls: 0 };
     const first = await Generation.start(
       artifact,
       version,
-      generationSettings(context, (event) => module?.emit('crash', event)),
+      generationSettings(context, tally, (event) => module?.emit('crash', event)),
     );
     try {
       await verify(first, context.options, undefined);
@@ -206,7 +210,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       await first.destroy('verify failed');
       throw error;
     }
-    module = new HotModule<M>(context, first);
+    module = new HotModule<M>(context, first, tally);
     await module.#holdBundles();
     module.#refillStandby();
     return module;
@@ -255,7 +259,12 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
 
   /**
    * Live figures: calls in flight per version alive, threads and queue of the current pool,
-   * and the standby workers (booted for the next upgrade, not serving).
+   * and the standby workers (booted for the next upgrade, not serving). Two counts run from
+   * the moment the module opened, across every version: `crashes`, the workers that died on
+   * their own while their version served (each also a `'crash'` event), and `resentCalls`,
+   * the calls sent again to another worker of their version because the worker they were sent
+   * to died before it began them (a call that never ran is not failed for a death; one that
+   * carried `transfer`, callbacks or a stream is never sent again).
    */
   get stats(): {
     current: Generation['stats'];
@@ -263,6 +272,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     alive: { version: VersionInfo; inFlight: number; threadIds: number[] }[];
     standby: { ready: boolean; threadIds: number[] };
     rollout: RolloutStatus | undefined;
+    crashes: number;
+    resentCalls: number;
   } {
     const alive = [...this.#alive].map((generation) => ({
       version: generation.version,
@@ -280,6 +291,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       alive,
       standby: { ready: this.#standby?.ready ?? false, threadIds: this.#standby?.threadIds ?? [] },
       rollout: this.#router.status,
+      crashes: this.#tally.crashes,
+      resentCalls: this.#tally.resentCalls,
     };
   }
 
@@ -765,7 +778,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       next = await Generation.start(
         artifact,
         version,
-        generationSettings(this.#context, (event) => this.emit('crash', event)),
+        generationSettings(this.#context, this.#tally, (event) => this.emit('crash', event)),
         signal,
         standby,
       );
@@ -875,7 +888,13 @@ function versionOf(artifact: Artifact, id: number): VersionInfo {
   });
 }
 
-function generationSettings(context: ModuleContext, onCrash: (event: CrashEvent) => void): GenerationSettings {
+/** What a module has counted since it opened, across its versions (see {@link HotModule.stats}). */
+interface Tally {
+  crashes: number;
+  resentCalls: number;
+}
+
+function generationSettings(context: ModuleContext, tally: Tally, onCrash: (event: CrashEvent) => void): GenerationSettings {
   const { minThreads, maxThreads, loadTimeout, callTimeout, maxQueue, resourceLimits } = context.options;
   return {
     minThreads,
@@ -884,7 +903,13 @@ function generationSettings(context: ModuleContext, onCrash: (event: CrashEvent)
     callTimeout,
     maxQueue,
     resourceLimits,
-    onCrash: (generation, error) => onCrash({ version: generation.version, error }),
+    onCrash: (generation, error) => {
+      tally.crashes++;
+      onCrash({ version: generation.version, error });
+    },
+    onResend: () => {
+      tally.resentCalls++;
+    },
   };
 }
 

@@ -24,6 +24,11 @@ describe('serve: a worker that dies during a call', () => {
     });
     await server.waitFor(/a worker of v1 \(\w{8}\) died and was replaced/);
     expect((await call(server.url, 'add', [1, 2])).body).toBe(3);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain(`hotworker_worker_crashes_total{version="${answer.version}"} 1`);
+    expect(metrics).toMatch(/^hotworker_calls_resent_total 0$/m);
+    const status = (await (await fetch(`${server.url}/_hot/status`)).json()) as { crashes: number; resentCalls: number };
+    expect(status).toMatchObject({ crashes: 1, resentCalls: 0 });
   });
 
   it('an uncaught exception while the call waits: 500 ERR_HOT_WORKER_EXIT with its message; the next call is served', async () => {

@@ -18,6 +18,9 @@ export class ServeMetrics {
   readonly #calls = new CallMetrics(LATENCY_BUCKETS);
   readonly #upgrades: Counter<'outcome'>;
   readonly #rollbacks: Counter<'outcome'>;
+  readonly #crashes: Counter<'version'>;
+  /** The versions #crashes has a series for, so that forgetVersions can drop theirs too. */
+  readonly #crashedVersions = new Set<string>();
 
   constructor(module: HotModule, options: { processMetrics?: boolean } = {}) {
     const registers = [this.#registry];
@@ -32,6 +35,21 @@ export class ServeMetrics {
       help: 'Rollbacks asked for, by outcome: done or failed',
       labelNames: ['outcome'],
       registers,
+    });
+    this.#crashes = new Counter({
+      name: 'hotworker_worker_crashes_total',
+      help: 'Workers that died on their own (process.exit(), an uncaught exception, out of memory) while their version served, by version; each was replaced',
+      labelNames: ['version'],
+      registers,
+    });
+    new Counter({
+      name: 'hotworker_calls_resent_total',
+      help: 'Calls sent again to another worker of their version because the worker they were sent to died before beginning them',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(module.stats.resentCalls);
+      },
     });
     new Gauge({
       name: 'hotworker_threads',
@@ -94,6 +112,17 @@ export class ServeMetrics {
    */
   forgetVersions(kept: ReadonlySet<string>): void {
     this.#calls.forget(kept);
+    for (const version of this.#crashedVersions) {
+      if (kept.has(version)) continue;
+      this.#crashes.remove({ version });
+      this.#crashedVersions.delete(version);
+    }
+  }
+
+  /** Records a worker of `version` (its label) that died on its own and was replaced. */
+  recordCrash(version: string): void {
+    this.#crashedVersions.add(version);
+    this.#crashes.inc({ version });
   }
 
   /** Records an upgrade attempt and how it ended. */

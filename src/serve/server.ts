@@ -102,6 +102,7 @@ export class HotServer implements RouterContext {
     module.on('crash', (event) => {
       const { version, error } = event;
       this.activity.crash(event);
+      this.metrics.recordCrash(versionLabel(version));
       logger.warn('crash', `a worker of ${versionName(version)} died and was replaced: ${error.message}`, {
         version: versionLabel(version),
       });
@@ -226,6 +227,8 @@ export class HotServer implements RouterContext {
       queued: stats.current.queued,
       utilization: stats.current.utilization,
       inFlight: stats.inFlight,
+      crashes: stats.crashes,
+      resentCalls: stats.resentCalls,
       alive: stats.alive.map((alive) => ({
         version: versionLabel(alive.version),
         inFlight: alive.inFlight,

@@ -29,6 +29,10 @@ export interface ServeStatus {
   readonly utilization: number;
   /** Calls accepted and not yet settled, across every version alive. */
   readonly inFlight: number;
+  /** Workers that died on their own while their version served (each replaced), since the service started. */
+  readonly crashes: number;
+  /** Calls sent again to another worker of their version because the worker they went to died before beginning them, since the service started. */
+  readonly resentCalls: number;
   /** Each version with workers alive: the current one, and any still draining. */
   readonly alive: { readonly version: string; readonly inFlight: number; readonly threads: number }[];
   /** Calls, errors and latency per version, for the last versions that answered. */
