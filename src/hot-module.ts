@@ -262,9 +262,10 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    * and the standby workers (booted for the next upgrade, not serving). Two counts run from
    * the moment the module opened, across every version: `crashes`, the workers that died on
    * their own while their version served (each also a `'crash'` event), and `resentCalls`,
-   * the calls sent again to another worker of their version because the worker they were sent
-   * to died before it began them (a call that never ran is not failed for a death; one that
-   * carried `transfer`, callbacks or a stream is never sent again).
+   * how many times a call was sent again to another worker of its version because the worker
+   * it was sent to died before beginning it (at most 3 times per call: a call that never ran
+   * is not failed for a death; one that carried `transfer`, callbacks or a stream is never
+   * sent again).
    */
   get stats(): {
     current: Generation['stats'];

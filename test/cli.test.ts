@@ -133,7 +133,7 @@ describe('hotworker CLI', () => {
       /^module {4}.*counter\.ts \(pid \d+, up \d+ s\)\nversion {3}v3 \(\w{8}\), 1 thread, 0 calls in flight\n/m,
     );
     expect(status.stdout).toMatch(/^upgrades {2}2 done, 1 unchanged, 0 failed; rollbacks 0 done, 0 failed$/m);
-    expect(status.stdout).toMatch(/^crashes {3}0 workers replaced after dying, 0 calls sent again to a live worker$/m);
+    expect(status.stdout).toMatch(/^crashes {3}0 workers replaced after dying, 0 call re-sends to a live worker$/m);
 
     const rolledBack = await admin('rollback');
     expect(rolledBack).toMatchObject({ code: 0, stdout: expect.stringMatching(/^rolled back v3 \(\w{8}\) → v2 \(\w{8}\)\n$/) });

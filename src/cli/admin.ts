@@ -178,7 +178,7 @@ ${connection}`,
       `module    ${s.module} (pid ${s.pid}, up ${s.uptimeSeconds} s${s.watch ? ', watching' : ''})`,
       `version   ${name(s.version)}, ${plural(s.threads, 'thread')}, ${plural(s.inFlight, 'call')} in flight`,
       `standby   ${plural(s.standbyThreads, 'thread')} ready for the next upgrade`,
-      `crashes   ${plural(s.crashes, 'worker')} replaced after dying, ${plural(s.resentCalls, 'call')} sent again to a live worker`,
+      `crashes   ${plural(s.crashes, 'worker')} replaced after dying, ${plural(s.resentCalls, 'call re-send')} to a live worker`,
       `history   ${s.history.map(name).join(', ')}`,
       `upgrades  ${s.upgrades.done} done, ${s.upgrades.unchanged} unchanged, ${s.upgrades.failed} failed; rollbacks ${s.rollbacks.done} done, ${s.rollbacks.failed} failed`,
       ...s.alive

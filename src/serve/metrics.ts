@@ -44,7 +44,7 @@ export class ServeMetrics {
     });
     new Counter({
       name: 'hotworker_calls_resent_total',
-      help: 'Calls sent again to another worker of their version because the worker they were sent to died before beginning them',
+      help: 'Times a call was sent again to another worker of its version because the worker it was sent to died before beginning it (at most 3 per call)',
       registers,
       collect() {
         this.reset();

@@ -31,7 +31,7 @@ export interface ServeStatus {
   readonly inFlight: number;
   /** Workers that died on their own while their version served (each replaced), since the service started. */
   readonly crashes: number;
-  /** Calls sent again to another worker of their version because the worker they went to died before beginning them, since the service started. */
+  /** Times a call was sent again to another worker of its version because the worker it went to died before beginning it (at most 3 per call), since the service started. */
   readonly resentCalls: number;
   /** Each version with workers alive: the current one, and any still draining. */
   readonly alive: { readonly version: string; readonly inFlight: number; readonly threads: number }[];
