@@ -16,6 +16,11 @@ export interface CallbackChannel {
   readonly spec: CallbackSpec;
   /** Closes the host's end, which closes the worker's too. Idempotent. */
   readonly close: () => void;
+  /**
+   * The same functions on a new channel, for a call sent again: the worker the call first
+   * went to died with that channel's other end.
+   */
+  readonly reopen: () => CallbackChannel;
 }
 
 type Callback = (...args: unknown[]) => unknown;
@@ -54,6 +59,11 @@ export function openCallbacks(args: readonly unknown[]): CallbackChannel | undef
     }
   }
   if (functions === undefined || at === undefined || copy === undefined) return undefined;
+  return exposeOn(functions, at, copy);
+}
+
+/** Opens a channel with `functions` exposed on the host's end. */
+function exposeOn(functions: Callback[], at: Array<readonly [number, string?]>, copy: unknown[]): CallbackChannel {
   const { port1, port2 } = new MessageChannel();
   expose(functions, port1 as unknown as Parameters<typeof expose>[1]);
   let open = true;
@@ -67,26 +77,35 @@ export function openCallbacks(args: readonly unknown[]): CallbackChannel | undef
       // one end closes both, removes the port from the event loop and drops the functions.
       port1.close();
     },
+    reopen: () => exposeOn(functions, at, copy),
   };
 }
 
 /**
  * Starts a call whose arguments hold callbacks and closes their channel when it settles.
  * The channel (and so the exposed functions) stays strongly referenced until then: a collected
- * comlink endpoint leaves calls hanging (comlink#692).
+ * comlink endpoint leaves calls hanging (comlink#692). `start` gets `reopen` for a re-send:
+ * it closes the channel in use and gives the worker's end of a new one, closed in its turn
+ * when the call settles.
  */
 export function runWithCallbacks<T>(
   channel: CallbackChannel,
-  start: (args: readonly unknown[], callbacks: CallbackSpec) => Promise<T>,
+  start: (args: readonly unknown[], callbacks: CallbackSpec, reopen: () => CallbackSpec) => Promise<T>,
 ): Promise<T> {
+  let current = channel;
+  const reopen = () => {
+    current.close();
+    current = current.reopen();
+    return current.spec;
+  };
   let running: Promise<T>;
   try {
-    running = start(channel.args, channel.spec);
+    running = start(channel.args, channel.spec, reopen);
   } catch (error) {
     channel.close();
     throw error;
   }
-  return running.finally(channel.close);
+  return running.finally(() => current.close());
 }
 
 function isPlainObject(value: object): boolean {

@@ -259,23 +259,34 @@ export class Generation {
   /**
    * Runs one exported function in a worker of this generation. The caller has checked the
    * name. Every promise settles: with the function's result, its own error, or a HotError.
+   * `reopen` gives fresh `channels` for a re-send (see #track): without it, a call whose
+   * channels carry ports is never sent again.
    */
-  run(fn: string, args: readonly unknown[], options?: RunCallOptions, channels?: TaskChannels): Promise<unknown> {
+  run(
+    fn: string,
+    args: readonly unknown[],
+    options?: RunCallOptions,
+    channels?: TaskChannels,
+    reopen?: () => TaskChannels,
+  ): Promise<unknown> {
     // The common case, no per-call options and no timeout: nothing allocated beyond the task.
     if (options === undefined && channels === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
       return this.#track(fn, args, undefined, undefined, undefined);
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const transferList = channelTransfers(options?.transfer as TransferListItem[] | undefined, channels);
+    const transfer = options?.transfer as TransferListItem[] | undefined;
+    const transferList = channelTransfers(transfer, channels);
+    // The caller's own transferred objects went with the first send: only a call without any can go again.
+    const fresh = transfer === undefined || transfer.length === 0 ? reopen : undefined;
     const timeout = options?.timeout ?? this.#callTimeout;
     // A CallSignal (serve's) is the call's own: piscina listens to it directly. The caller's
     // AbortSignal, perhaps shared by many calls, is relayed by a CallLimit (abort-fanout.ts).
     if (timeout === Number.POSITIVE_INFINITY && (signal === undefined || signal instanceof CallSignal)) {
-      return this.#track(fn, args, { signal, transferList }, undefined, channels);
+      return this.#track(fn, args, { signal, transferList }, undefined, channels, fresh);
     }
     const limit = new CallLimit(signal, timeout);
-    const call = this.#track(fn, args, { signal: limit, transferList }, { limit, ms: timeout, userSignal: signal }, channels);
+    const call = this.#track(fn, args, { signal: limit, transferList }, { limit, ms: timeout, userSignal: signal }, channels, fresh);
     return call.finally(() => limit.dispose());
   }
 
@@ -285,20 +296,31 @@ export class Generation {
     options: RunOptions | undefined,
     timeout: CallTimeout | undefined,
     channels: TaskChannels | undefined,
+    reopen: (() => TaskChannels) | undefined = undefined,
   ): Promise<unknown> {
     // An ended pool takes no task: piscina, once destroyed, would start a new worker for it,
     // which nothing would ever end (a late `verify` call, a map() chunk sent after a drain cut).
     if (this.#ending !== undefined) return Promise.reject(this.#ended(fn));
     this.#inFlight++;
-    const task: PlainCall | CallTask = channels === undefined ? [fn, ...args] : { fn, args, ...channels };
+    let task: PlainCall | CallTask = channels === undefined ? [fn, ...args] : { fn, args, ...channels };
     let resends = 0;
     const failed = (error: unknown): Promise<unknown> => {
       // Sent to a worker that exited before the task reached it (exit-settle.ts): nothing of it
       // ran, so it goes again, to a live worker of this same version. Not with transferred
-      // objects: the dead worker took them.
-      if (neverStarted(error) && resends < MAX_RESENDS && this.#ending === undefined && !options?.transferList?.length) {
+      // objects: the dead worker took them; a callback channel's port is opened afresh (`reopen`).
+      if (
+        neverStarted(error) &&
+        resends < MAX_RESENDS &&
+        this.#ending === undefined &&
+        (reopen !== undefined || !options?.transferList?.length)
+      ) {
         resends++;
         this.#onResend(this);
+        if (reopen !== undefined) {
+          const again = reopen();
+          task = { fn, args, ...again };
+          options = { signal: options?.signal, transferList: channelTransfers(undefined, again) };
+        }
         return this.#send(task, options).then(this.#settled, failed);
       }
       this.#settled(undefined);

@@ -264,8 +264,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    * their own while their version served (each also a `'crash'` event), and `resentCalls`,
    * how many times a call was sent again to another worker of its version because the worker
    * it was sent to died before beginning it (at most 3 times per call: a call that never ran
-   * is not failed for a death; one that carried `transfer`, callbacks or a stream is never
-   * sent again).
+   * is not failed for a death; one with callbacks goes on a fresh channel; one that carried
+   * `transfer` or is a stream is never sent again).
    */
   get stats(): {
     current: Generation['stats'];
@@ -457,7 +457,9 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     if (callbacks !== undefined) {
       return this.#router.observe(
         generation,
-        runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { callbacks: spec })),
+        runWithCallbacks(callbacks, (callArgs, spec, reopen) =>
+          generation.run(name, callArgs, options, { callbacks: spec }, () => ({ callbacks: reopen() })),
+        ),
       );
     }
     return this.#router.observe(generation, generation.run(name, args, options));

@@ -3,7 +3,7 @@
 // ERR_HOT_WORKER_EXIT although its answer had been posted), and one queued call in three (after
 // process.exit()) to three in four (after an exception) failed with the death of a worker it
 // never reached.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CrashEvent, HotModule } from 'hotworker';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,39 @@ describe.each(deaths)('a worker that dies by $how right after answering', ({ die
     // the rounds; none in 40 would be a chance below one in a million.
     expect(mod.stats.resentCalls).toBeGreaterThan(0);
     expect(mod.stats.resentCalls).toBeLessThanOrEqual(ROUNDS);
+  });
+
+  it('a call with a callback queued behind it fails only if it began there: one that did not is sent again on a fresh channel', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+    const began = join(ws.dir, 'began.txt');
+    writeFileSync(began, '');
+    for (let round = 0; round < ROUNDS; round++) {
+      const crashed = nextCrash(mod);
+      const first = die(mod);
+      const second = mod.api
+        .noteThenEchoVia(began, round, async (value) => value * 2)
+        .then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        );
+      expect(await first).toBe('answered');
+      const outcome = await second;
+      // Begun once, whatever the outcome: on the dying worker (then it fails, as its callback
+      // may have run), or only on the replacement (sent again, never run twice).
+      expect(
+        readFileSync(began, 'utf8')
+          .split('\n')
+          .filter((line) => line === String(round)),
+      ).toHaveLength(1);
+      if ('error' in outcome) {
+        expect(outcome.error).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
+      } else {
+        expect(outcome.value).toBe(round * 2);
+      }
+      await crashed;
+    }
+    expect(mod.stats.resentCalls).toBeGreaterThan(0);
   });
 });
 
