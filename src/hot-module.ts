@@ -264,8 +264,8 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    * their own while their version served (each also a `'crash'` event), and `resentCalls`,
    * how many times a call was sent again to another worker of its version because the worker
    * it was sent to died before beginning it (at most 3 times per call: a call that never ran
-   * is not failed for a death; one with callbacks goes on a fresh channel; one that carried
-   * `transfer` or is a stream is never sent again).
+   * is not failed for a death; a stream's or callbacks' channel is opened afresh for it; one
+   * that carried `transfer` is never sent again).
    */
   get stats(): {
     current: Generation['stats'];
@@ -428,10 +428,15 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     } catch (error) {
       return failedStream(unreadArgument(error, name, args, generation));
     }
-    return new WorkerStream(name, generation.version.id, (port) =>
+    return new WorkerStream(name, generation.version.id, (port, reopenStream) =>
       callbacks === undefined
-        ? generation.run(name, args, options, { stream: port })
-        : runWithCallbacks(callbacks, (callArgs, spec) => generation.run(name, callArgs, options, { stream: port, callbacks: spec })),
+        ? generation.run(name, args, options, { stream: port }, () => ({ stream: reopenStream() }))
+        : runWithCallbacks(callbacks, (callArgs, spec, reopen) =>
+            generation.run(name, callArgs, options, { stream: port, callbacks: spec }, () => ({
+              stream: reopenStream(),
+              callbacks: reopen(),
+            })),
+          ),
     );
   }
 

@@ -11,8 +11,12 @@ import { STREAM_WINDOW, type StreamControl, type StreamMessage } from './channel
 import { HotError } from './errors.js';
 import { deserializeError } from './protocol.js';
 
-/** Starts the stream's task in a worker, with the worker's end of its port; settles when the generator is done. */
-export type StartStream = (port: MessagePort) => Promise<unknown>;
+/**
+ * Starts the stream's task in a worker, with the worker's end of its port; settles when the
+ * generator is done. `reopen` gives the worker's end of a new port, for a task sent again
+ * because the worker it first went to died before beginning it (and took the first port).
+ */
+export type StartStream = (port: MessagePort, reopen: () => MessagePort) => Promise<unknown>;
 
 /** Grant more credit once this many values were taken, so the worker is told in batches. */
 const GRANT_EVERY = Math.max(1, STREAM_WINDOW / 2);
@@ -66,7 +70,9 @@ export class WorkerStream<T> implements AsyncIterableIterator<T> {
 class StreamCore {
   readonly #fn: string;
   readonly #version: number;
-  readonly #port: MessagePort;
+  #port: MessagePort;
+  /** The worker's end of the port last opened, until it goes with the task. */
+  #workerEnd!: MessagePort;
   /** The task: settles once the worker is done with the generator (or died). */
   readonly #task: Promise<unknown>;
   /** Values received and not yet taken; never more than STREAM_WINDOW. */
@@ -87,10 +93,8 @@ class StreamCore {
   constructor(fn: string, version: number, start: StartStream) {
     this.#fn = fn;
     this.#version = version;
-    const { port1, port2 } = new MessageChannel();
-    this.#port = port1;
-    port1.on('message', (message: StreamMessage) => this.#receive(message));
-    this.#task = start(port2);
+    this.#port = this.#open();
+    this.#task = start(this.#workerEnd, () => this.#reopen());
     // The end needs both the last message on the port and the task's result, which travel
     // on different ports in no set order: so the last `next()` resolves once the worker is free.
     // A task that fails (worker death, timeout, abort, drain killed it) ends the stream with its error.
@@ -194,6 +198,25 @@ class StreamCore {
     if (++this.#taken < GRANT_EVERY || this.#end !== undefined) return;
     this.#post({ type: 'pull', credit: this.#taken });
     this.#taken = 0;
+  }
+
+  /** Opens a channel for the stream: keeps the worker's end in #workerEnd, listens on ours and returns it. */
+  #open(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (message: StreamMessage) => this.#receive(message));
+    this.#workerEnd = port2;
+    return port1;
+  }
+
+  /**
+   * A new port for the task sent again: the generator never began, so nothing came on the old
+   * one. A consumer that already stopped has its 'return' posted again, on the new port.
+   */
+  #reopen(): MessagePort {
+    this.#port.close();
+    this.#port = this.#open();
+    if (this.#finished && this.#end === undefined) this.#post({ type: 'return' });
+    return this.#workerEnd;
   }
 
   #post(control: StreamControl): void {

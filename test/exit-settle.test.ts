@@ -93,6 +93,60 @@ describe.each(deaths)('a worker that dies by $how right after answering', ({ die
     }
     expect(mod.stats.resentCalls).toBeGreaterThan(0);
   });
+
+  it('a stream queued behind it fails only if it began there: one that did not is sent again on a fresh port', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+    const began = join(ws.dir, 'began.txt');
+    writeFileSync(began, '');
+    for (let round = 0; round < ROUNDS; round++) {
+      const crashed = nextCrash(mod);
+      const first = die(mod);
+      const stream = mod.stream('noteThenCount', began, round, 3);
+      const read = (async () => {
+        const values: number[] = [];
+        for await (const value of stream) values.push(value);
+        return values;
+      })().then(
+        (values) => ({ values }),
+        (error: unknown) => ({ error }),
+      );
+      expect(await first).toBe('answered');
+      const outcome = await read;
+      expect(
+        readFileSync(began, 'utf8')
+          .split('\n')
+          .filter((line) => line === String(round)),
+      ).toHaveLength(1);
+      if ('error' in outcome) {
+        expect(outcome.error).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
+      } else {
+        expect(outcome.values).toEqual([0, 1, 2]);
+      }
+      await crashed;
+    }
+    expect(mod.stats.resentCalls).toBeGreaterThan(0);
+  });
+});
+
+describe('a stream stopped before it began, on a worker that died first', () => {
+  it('is stopped on its new port too: return() settles, the endless generator ends', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+    const began = join(ws.dir, 'began.txt');
+    for (let round = 0; round < ROUNDS; round++) {
+      const crashed = nextCrash(mod);
+      const first = mod.api.answerThenExit(3);
+      const stream = mod.stream('noteThenCount', began, round, Number.POSITIVE_INFINITY);
+      // Sent again without its 'return', the generator would fill its window and wait for
+      // credit for good, and return() (which waits for the task) would never settle.
+      const stopped = stream.return?.();
+      expect(await first).toBe('answered');
+      expect(await stopped).toEqual({ done: true, value: undefined });
+      await crashed;
+    }
+    expect(mod.stats.resentCalls).toBeGreaterThan(0);
+  });
 });
 
 describe('a call that did reach the dying worker', () => {
