@@ -36,8 +36,10 @@ describe('maxQueue', () => {
   it('refuses a stream beyond the queue on its first read', async () => {
     const ws = workspace();
     const mod = await ws.hot<Streams>(ws.copy('streams.ts'), { threads: 1, maxQueue: 0 });
-    const first = mod.stream('count', 3);
-    // The first stream holds the only thread until read to the end.
+    // More values than the stream's window (16): the generator waits for credit, and so holds
+    // the only thread until read further or stopped. With fewer it could finish in the worker,
+    // freeing the thread, before the second stream was asked for.
+    const first = mod.stream('count', 100);
     expect(await first.next()).toEqual({ done: false, value: 1 });
     await expect(mod.stream('count', 3).next()).rejects.toMatchObject({ code: 'ERR_HOT_QUEUE_FULL', fn: 'count' });
     await first.return?.(undefined);
