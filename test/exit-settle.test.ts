@@ -30,6 +30,28 @@ const deaths = [
   },
 ];
 
+/** Calls whose channels go with the task: each notes in `began` that it began, as it begins. */
+const withChannels = [
+  {
+    what: 'a call with a callback',
+    channel: 'channel',
+    start: (mod: HotModule<Faults>, began: string, round: number): Promise<unknown> =>
+      mod.api.noteThenEchoVia(began, round, async (value) => value * 2),
+    expected: (round: number): unknown => round * 2,
+  },
+  {
+    what: 'a stream',
+    channel: 'port',
+    // Asked for at once (the stream's task is sent as it is made), read to the end.
+    start: async (mod: HotModule<Faults>, began: string, round: number): Promise<unknown> => {
+      const values: number[] = [];
+      for await (const value of mod.stream('noteThenCount', began, round, 3)) values.push(value);
+      return values;
+    },
+    expected: (): unknown => [0, 1, 2],
+  },
+];
+
 describe.each(deaths)('a worker that dies by $how right after answering', ({ die, crash }) => {
   it('its answer reaches the caller every time, and the death is still reported as a crash', async () => {
     const ws = workspace();
@@ -61,72 +83,36 @@ describe.each(deaths)('a worker that dies by $how right after answering', ({ die
     expect(mod.stats.resentCalls).toBeLessThanOrEqual(ROUNDS);
   });
 
-  it('a call with a callback queued behind it fails only if it began there: one that did not is sent again on a fresh channel', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
-    const began = join(ws.dir, 'began.txt');
-    writeFileSync(began, '');
-    for (let round = 0; round < ROUNDS; round++) {
-      const crashed = nextCrash(mod);
-      const first = die(mod);
-      const second = mod.api
-        .noteThenEchoVia(began, round, async (value) => value * 2)
-        .then(
+  it.each(withChannels.map((kind) => [kind.what, kind.channel, kind] as const))(
+    '%s queued behind it fails only if it began there: one that did not is sent again on a fresh %s',
+    async (_what, _channel, { start, expected }) => {
+      const ws = workspace();
+      const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+      const began = join(ws.dir, 'began.txt');
+      writeFileSync(began, '');
+      for (let round = 0; round < ROUNDS; round++) {
+        const crashed = nextCrash(mod);
+        const first = die(mod);
+        const second = start(mod, began, round).then(
           (value) => ({ value }),
           (error: unknown) => ({ error }),
         );
-      expect(await first).toBe('answered');
-      const outcome = await second;
-      // Begun once, whatever the outcome: on the dying worker (then it fails, as its callback
-      // may have run), or only on the replacement (sent again, never run twice).
-      expect(
-        readFileSync(began, 'utf8')
-          .split('\n')
-          .filter((line) => line === String(round)),
-      ).toHaveLength(1);
-      if ('error' in outcome) {
-        expect(outcome.error).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
-      } else {
-        expect(outcome.value).toBe(round * 2);
+        expect(await first).toBe('answered');
+        const outcome = await second;
+        // Begun once, whatever the outcome: on the dying worker (then it fails, as its callback
+        // may have run or its values come), or only on the replacement (sent again, never twice).
+        expect(
+          readFileSync(began, 'utf8')
+            .split('\n')
+            .filter((line) => line === String(round)),
+        ).toHaveLength(1);
+        if ('error' in outcome) expect(outcome.error).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
+        else expect(outcome.value).toEqual(expected(round));
+        await crashed;
       }
-      await crashed;
-    }
-    expect(mod.stats.resentCalls).toBeGreaterThan(0);
-  });
-
-  it('a stream queued behind it fails only if it began there: one that did not is sent again on a fresh port', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
-    const began = join(ws.dir, 'began.txt');
-    writeFileSync(began, '');
-    for (let round = 0; round < ROUNDS; round++) {
-      const crashed = nextCrash(mod);
-      const first = die(mod);
-      const stream = mod.stream('noteThenCount', began, round, 3);
-      const read = (async () => {
-        const values: number[] = [];
-        for await (const value of stream) values.push(value);
-        return values;
-      })().then(
-        (values) => ({ values }),
-        (error: unknown) => ({ error }),
-      );
-      expect(await first).toBe('answered');
-      const outcome = await read;
-      expect(
-        readFileSync(began, 'utf8')
-          .split('\n')
-          .filter((line) => line === String(round)),
-      ).toHaveLength(1);
-      if ('error' in outcome) {
-        expect(outcome.error).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT' });
-      } else {
-        expect(outcome.values).toEqual([0, 1, 2]);
-      }
-      await crashed;
-    }
-    expect(mod.stats.resentCalls).toBeGreaterThan(0);
-  });
+      expect(mod.stats.resentCalls).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('a stream stopped before it began, on a worker that died first', () => {
