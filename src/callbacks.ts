@@ -102,7 +102,7 @@ export function runWithCallbacks<T>(
   try {
     running = start(channel.args, channel.spec, reopen);
   } catch (error) {
-    channel.close();
+    current.close();
     throw error;
   }
   return running.finally(() => current.close());

@@ -307,7 +307,8 @@ export class Generation {
     const failed = (error: unknown): Promise<unknown> => {
       // Sent to a worker that exited before the task reached it (exit-settle.ts): nothing of it
       // ran, so it goes again, to a live worker of this same version. Not with transferred
-      // objects: the dead worker took them; a callback channel's port is opened afresh (`reopen`).
+      // objects: the dead worker took them. The ports of its callbacks or stream, which it took
+      // too, are ours to open afresh (`reopen`).
       if (
         neverStarted(error) &&
         resends < MAX_RESENDS &&
