@@ -116,8 +116,13 @@ export type LoadReport =
 
 export const LOAD_REPORT = 'hotworker:load';
 
+/** True when `message` is an object whose `type` is `type`: how the host tells the workers' messages apart. */
+export function hasType(message: unknown, type: string): boolean {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
+}
+
 export function isLoadReport(message: unknown): message is LoadReport {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === LOAD_REPORT;
+  return hasType(message, LOAD_REPORT);
 }
 
 /**
@@ -136,7 +141,7 @@ export interface TaskCountReport {
 export const TASK_COUNT_REPORT = 'hotworker:task-count';
 
 export function isTaskCountReport(message: unknown): message is TaskCountReport {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === TASK_COUNT_REPORT;
+  return hasType(message, TASK_COUNT_REPORT);
 }
 
 /**
@@ -154,7 +159,7 @@ export interface ExitReport {
 export const EXIT_REPORT = 'hotworker:exit';
 
 export function isExitReport(message: unknown): message is ExitReport {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === EXIT_REPORT;
+  return hasType(message, EXIT_REPORT);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Piscina } from 'piscina';
 import { createHandoff, STANDBY_READY, type StandbyReport, writeHandoff } from './handoff.js';
 import { createPool, type PoolSettings } from './pool.js';
 import { endPool } from './pool-end.js';
-import type { WorkerData } from './protocol.js';
+import { hasType, type WorkerData } from './protocol.js';
 
 export class Standby {
   readonly #pool: Piscina;
@@ -106,5 +106,5 @@ export class Standby {
 function ignore(): void {}
 
 function isStandbyReport(message: unknown): message is StandbyReport {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === STANDBY_READY;
+  return hasType(message, STANDBY_READY);
 }

@@ -70,9 +70,8 @@ export class WorkerStream<T> implements AsyncIterableIterator<T> {
 class StreamCore {
   readonly #fn: string;
   readonly #version: number;
-  #port: MessagePort;
-  /** The worker's end of the port last opened, until it goes with the task. */
-  #workerEnd!: MessagePort;
+  /** Ours of the stream's port: replaced by #reopen for a task sent again. */
+  #port!: MessagePort;
   /** The task: settles once the worker is done with the generator (or died). */
   readonly #task: Promise<unknown>;
   /** Values received and not yet taken; never more than STREAM_WINDOW. */
@@ -93,8 +92,7 @@ class StreamCore {
   constructor(fn: string, version: number, start: StartStream) {
     this.#fn = fn;
     this.#version = version;
-    this.#port = this.#open();
-    this.#task = start(this.#workerEnd, () => this.#reopen());
+    this.#task = start(this.#open(), () => this.#reopen());
     // The end needs both the last message on the port and the task's result, which travel
     // on different ports in no set order: so the last `next()` resolves once the worker is free.
     // A task that fails (worker death, timeout, abort, drain killed it) ends the stream with its error.
@@ -200,12 +198,12 @@ class StreamCore {
     this.#taken = 0;
   }
 
-  /** Opens a channel for the stream: keeps the worker's end in #workerEnd, listens on ours and returns it. */
+  /** Opens a channel for the stream: listens on our end, keeps it as #port, and returns the worker's. */
   #open(): MessagePort {
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (message: StreamMessage) => this.#receive(message));
-    this.#workerEnd = port2;
-    return port1;
+    this.#port = port1;
+    return port2;
   }
 
   /**
@@ -214,9 +212,9 @@ class StreamCore {
    */
   #reopen(): MessagePort {
     this.#port.close();
-    this.#port = this.#open();
+    const workerEnd = this.#open();
     if (this.#finished && this.#end === undefined) this.#post({ type: 'return' });
-    return this.#workerEnd;
+    return workerEnd;
   }
 
   #post(control: StreamControl): void {
