@@ -12,6 +12,8 @@ import { redisService } from './support/redis.js';
 
 /** Node processes on a busy 2-core machine can take longer than the default 30 s. */
 const SLOW = 90_000;
+/** How long a job may take to reach a state, well inside SLOW so a failure says which state it was in. */
+const POLL = { timeout: 30_000, interval: 50 };
 
 describe.skipIf(!redisService.available)('fleet node', () => {
   it(
@@ -78,10 +80,8 @@ describe.skipIf(!redisService.available)('fleet node', () => {
       const f = await fleet();
       const node = await f.startNode(['--threads', '1']);
       const { queue, events } = f.bullmq();
-      await events.waitUntilReady();
       const job = await queue.add('slow', [800]);
-      const active = new Promise<void>((resolve) => events.on('active', ({ jobId }) => jobId === job.id && resolve()));
-      await active;
+      await expect.poll(() => job.getState(), POLL).toBe('active');
       const exit = node.stop('SIGTERM');
       expect(await job.waitUntilFinished(events)).toMatchObject({ v: 1, pid: node.child.pid });
       expect(await exit).toEqual({ code: 0, signal: null });
@@ -96,13 +96,14 @@ describe.skipIf(!redisService.available)('fleet node', () => {
     async () => {
       const f = await fleet();
       const doomed = await f.startNode(['--threads', '1', ...FAST_STALLED]);
-      const { queue, events } = f.bullmq();
-      await events.waitUntilReady();
+      const { queue } = f.bullmq();
       const job = await queue.add('stuckOn', [doomed.child.pid as number]);
-      await new Promise<void>((resolve) => events.on('active', ({ jobId }) => jobId === job.id && resolve()));
+      await expect.poll(() => job.getState(), POLL).toBe('active');
       const survivor = await f.startNode(['--threads', '1', ...FAST_STALLED]);
       await doomed.stop('SIGKILL');
-      expect(await job.waitUntilFinished(events)).toEqual({ pid: survivor.child.pid });
+      // Polled, so a job that never finishes fails the test with its state, not a timeout.
+      await expect.poll(() => job.getState(), POLL).toBe('completed');
+      expect((await queue.getJob(job.id as string))?.returnvalue).toEqual({ pid: survivor.child.pid });
       expect(await queue.getJobCounts('failed', 'completed')).toEqual({ failed: 0, completed: 1 });
     },
     SLOW,

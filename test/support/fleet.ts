@@ -7,12 +7,20 @@ import { once } from 'node:events';
 import { Queue, QueueEvents } from 'bullmq';
 import { type RemoteModule, type RemoteOptions, remote } from 'hotworker/fleet';
 import { Redis } from 'ioredis';
+import { onTestFailed } from 'vitest';
 import { type RedisServer, startRedis } from './redis.js';
 import { cliPath } from './serve.js';
 import { type Workspace, workspace } from './workspace.js';
 
-/** BullMQ settings that let a dead node's job run again within about a second, not 30 s. */
-export const FAST_STALLED = ['--lock-duration', '1000', '--stalled-interval', '500', '--heartbeat', '300'];
+/**
+ * BullMQ settings that let a dead node's job run again within a few seconds, not 30 s. The lock
+ * still leaves a live node 1.5 s of slack to renew it (at half the lock's duration): a node kept
+ * off the CPU that long by a busy machine would see its job taken as stalled.
+ */
+export const FAST_STALLED = ['--lock-duration', '3000', '--stalled-interval', '500', '--heartbeat', '300'];
+
+/** How long a stopped process's pipes may stay open after it exited (see `spawnCli`). */
+const CLOSE_GRACE_MS = 5_000;
 
 /** A `hotworker` process whose output is read line by line as it comes. */
 export interface CliProcess {
@@ -61,6 +69,11 @@ export async function fleet(fixture = 'fleet-job.ts'): Promise<Fleet> {
   const ws = workspace();
   const redis = await startRedis();
   ws.defer(() => redis.stop());
+  // A fleet test fails in other processes: say what each of them printed.
+  const started: { name: string; process: CliProcess }[] = [];
+  onTestFailed(() => {
+    for (const { name, process } of started) console.error(`--- ${name} (pid ${process.child.pid}):\n${process.lines.join('\n')}`);
+  });
   const queue = 'jobs';
   const module = ws.copy(fixture);
   const source = ws.fixture('fleet-job.ts');
@@ -76,12 +89,14 @@ export async function fleet(fixture = 'fleet-job.ts'): Promise<Fleet> {
     },
     async startNode(args = []) {
       const node = spawnCli(['worker', module, ...flags, ...args], ws.dir);
+      started.push({ name: `hotworker worker ${args.join(' ')}`, process: node });
       ws.defer(() => node.stop('SIGKILL'));
       const line = await node.waitFor(/^node \S+ runs [0-9a-f]{16}/);
       return { ...node, id: (/^node (\S+)/.exec(line) as RegExpExecArray)[1] as string };
     },
     startRollout(args = []) {
       const run = spawnCli(['rollout', module, ...flags, ...args], ws.dir);
+      started.push({ name: `hotworker rollout ${args.join(' ')}`, process: run });
       ws.defer(() => run.stop('SIGKILL'));
       return run;
     },
@@ -124,8 +139,21 @@ function spawnCli(args: readonly string[], cwd: string): CliProcess {
     });
   }
   let done = false;
-  // 'close', not 'exit': every line the process wrote has been read by then.
-  const exited = once(child, 'close').then(([code, signal]) => {
+  // 'close', not 'exit': every line the process wrote has been read by then. A process the
+  // node started (esbuild's service) shares its stderr and could hold the pipe open after the
+  // node died: past CLOSE_GRACE_MS after the exit, the pipes are let go.
+  const closed = once(child, 'close');
+  const exited = once(child, 'exit').then(async ([code, signal]) => {
+    let grace: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      grace = setTimeout(resolve, CLOSE_GRACE_MS);
+    });
+    if ((await Promise.race([closed.then(() => true), late.then(() => false)])) === false) {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      lines.push(`(the pipes were still open ${CLOSE_GRACE_MS} ms after the exit)`);
+    }
+    clearTimeout(grace);
     done = true;
     for (const listener of listeners) listener();
     return { code: code as number | null, signal: signal as NodeJS.Signals | null };
