@@ -40,6 +40,14 @@ const withChannels = [
     expected: (round: number): unknown => round * 2,
   },
   {
+    // An empty transfer list transfers nothing: the call's own ports can be opened afresh.
+    what: 'a call with a callback and `transfer: []`',
+    channel: 'channel',
+    start: (mod: HotModule<Faults>, began: string, round: number): Promise<unknown> =>
+      mod.run('noteThenEchoVia', [began, round, async (value: number) => value * 2], { transfer: [] }),
+    expected: (round: number): unknown => round * 2,
+  },
+  {
     what: 'a stream',
     channel: 'port',
     // Asked for at once (the stream's task is sent as it is made), read to the end: 40 values,
