@@ -142,13 +142,17 @@ function spawnCli(args: readonly string[], cwd: string): CliProcess {
   // 'close', not 'exit': every line the process wrote has been read by then. A process the
   // node started (esbuild's service) shares its stderr and could hold the pipe open after the
   // node died: past CLOSE_GRACE_MS after the exit, the pipes are let go.
-  const closed = once(child, 'close');
+  // Settled either way: an 'error' on the child (it could not be spawned) must not go unheard.
+  const closed = once(child, 'close').then(
+    () => true,
+    () => true,
+  );
   const exited = once(child, 'exit').then(async ([code, signal]) => {
     let grace: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => {
       grace = setTimeout(resolve, CLOSE_GRACE_MS);
     });
-    if ((await Promise.race([closed.then(() => true), late.then(() => false)])) === false) {
+    if (!(await Promise.race([closed, late.then(() => false)]))) {
       child.stdout?.destroy();
       child.stderr?.destroy();
       lines.push(`(the pipes were still open ${CLOSE_GRACE_MS} ms after the exit)`);
