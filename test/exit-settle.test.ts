@@ -13,6 +13,12 @@ type Faults = typeof import('./fixtures/faults.ts');
 
 const ROUNDS = 40;
 
+/** faults.ts on 1 thread, without standby, and the path of a file for its notes in the workspace. */
+async function oneThread(): Promise<{ mod: HotModule<Faults>; notes: string }> {
+  const ws = workspace();
+  return { mod: await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false }), notes: join(ws.dir, 'notes.txt') };
+}
+
 function nextCrash(mod: HotModule<Faults>): Promise<CrashEvent> {
   return new Promise((resolve) => mod.once('crash', resolve));
 }
@@ -63,8 +69,7 @@ const withChannels = [
 
 describe.each(deaths)('a worker that dies by $how right after answering', ({ die, crash }) => {
   it('its answer reaches the caller every time, and the death is still reported as a crash', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+    const { mod } = await oneThread();
     for (let round = 0; round < ROUNDS; round++) {
       const crashed = nextCrash(mod);
       expect(await die(mod)).toBe('answered');
@@ -75,8 +80,7 @@ describe.each(deaths)('a worker that dies by $how right after answering', ({ die
   });
 
   it('a call queued behind it succeeds every time: run there before the death, or sent again to the replacement', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
+    const { mod } = await oneThread();
     for (let round = 0; round < ROUNDS; round++) {
       const crashed = nextCrash(mod);
       const first = die(mod);
@@ -95,9 +99,7 @@ describe.each(deaths)('a worker that dies by $how right after answering', ({ die
   it.each(withChannels.map((kind) => [kind.what, kind.channel, kind] as const))(
     '%s queued behind it fails only if it began there: one that did not is sent again on a fresh %s',
     async (_what, _channel, { start, expected }) => {
-      const ws = workspace();
-      const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
-      const began = join(ws.dir, 'began.txt');
+      const { mod, notes: began } = await oneThread();
       writeFileSync(began, '');
       for (let round = 0; round < ROUNDS; round++) {
         const crashed = nextCrash(mod);
@@ -126,9 +128,7 @@ describe.each(deaths)('a worker that dies by $how right after answering', ({ die
 
 describe('a stream stopped before it began, on a worker that died first', () => {
   it('is stopped on its new port too: return() settles, the endless generator ends', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
-    const began = join(ws.dir, 'began.txt');
+    const { mod, notes: began } = await oneThread();
     for (let round = 0; round < ROUNDS; round++) {
       const crashed = nextCrash(mod);
       const first = mod.api.answerThenExit(3);
@@ -153,9 +153,7 @@ describe.each(deaths)('a worker that dies by $how, with calls that transferred b
         mod.run('noteThenEchoVia', [began, round, async () => 8], { transfer: [buffer] }),
     ],
   ] as const)('%s is never sent again: it answers, having begun there, or fails with the exit', async (_what, start) => {
-    const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
-    const began = join(ws.dir, 'began.txt');
+    const { mod, notes: began } = await oneThread();
     let failed = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const crashed = nextCrash(mod);
@@ -179,9 +177,7 @@ describe.each(deaths)('a worker that dies by $how, with calls that transferred b
 
 describe('a call that did reach the dying worker', () => {
   it('is not sent again: it fails with the exit', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<Faults>(ws.copy('faults.ts'), { threads: 1, standby: false });
-    const runs = join(ws.dir, 'runs.txt');
+    const { mod, notes: runs } = await oneThread();
     await expect(mod.api.noteThenExit(runs, 4)).rejects.toMatchObject({ code: 'ERR_HOT_WORKER_EXIT', exitCode: 4 });
     // Sent again, it would have run (and noted it) on each replacement before failing.
     expect(readFileSync(runs, 'utf8')).toBe('ran\n');
