@@ -6,11 +6,19 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from '../vitest.config.js';
 
-export default mergeConfig(
+/**
+ * `MUTATION_TEST_FILES=test/map*.test.ts` (comma-separated globs) runs only those files, for a
+ * run over code that nearly every test touches (a pool's standby workers, say), where coverage
+ * alone would run most of the suite against each mutant. Unset, every file below runs.
+ */
+const only = process.env.MUTATION_TEST_FILES?.split(',')
+  .map((glob) => glob.trim())
+  .filter((glob) => glob !== '');
+
+const merged = mergeConfig(
   base,
   defineConfig({
     test: {
-      include: ['test/**/*.test.ts'],
       // The randomized interleavings run 25 scenarios per mutant: too slow here, and what they
       // check has a test of its own in the files that stay.
       exclude: [
@@ -29,3 +37,10 @@ export default mergeConfig(
     },
   }),
 );
+
+// mergeConfig() concatenates arrays: the include is set after it, so that base's own
+// `test/**/*.test.ts` does not bring the whole suite back.
+export default defineConfig({
+  ...merged,
+  test: { ...merged.test, include: only !== undefined && only.length > 0 ? only : ['test/**/*.test.ts'] },
+});

@@ -48,6 +48,11 @@ describe('map() aborted or timed out', () => {
     expect(settled.map((entry) => entry.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
     expect((settled[5] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_HOT_CALL_TIMEOUT' });
     expect(settled[0]).toEqual({ status: 'fulfilled', value: 'v1' });
+
+    // A chunk in the middle times out: the chunk after it, done long before, keeps its results.
+    const middle = Array.from({ length: 6 }, (_, i) => ({ cells: shared.cells, hold: i === 2 }));
+    const around = await mod.map('counted', middle, { chunkSize: 2, timeout: 300, settle: true });
+    expect(around.map((entry) => entry.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
   });
   it("counts a chunk's timeout from when it is sent, and never queues a chunk behind the map's own", async () => {
     const ws = workspace();

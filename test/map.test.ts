@@ -58,13 +58,35 @@ describe('map()', () => {
     expect(HotError.is(unsent, 'ERR_HOT_CLONE')).toBe(true);
     expect((unsent as HotError).path).toBe('inputs[4].fn');
     expect((unsent as HotError).message).toMatch(/input 4 of map\('square'\)/);
+    // The clone's own failure is the cause, not the chunk's error.
+    expect((unsent as HotError).cause).toMatchObject({ name: 'DataCloneError' });
+    // Second in its chunk, the input is still named by its index in the whole map.
+    const second: unknown[] = [1, 2, 3, 4, 5, 6];
+    second[5] = { n: 6, fn: () => 6 };
+    await expect(mod.map('square', second as number[], { chunkSize: 2 })).rejects.toMatchObject({
+      code: 'ERR_HOT_CLONE',
+      path: 'inputs[5].fn',
+      message: expect.stringMatching(/^Cannot send input 5 of map\('square'\) to a worker: inputs\[5\]\.fn is a function/),
+    });
 
     const unreturned = await mod.map('badResult', [1, 2, 3, 4], { chunkSize: 2 }).catch((error: unknown) => error);
     expect(HotError.is(unreturned, 'ERR_HOT_CLONE')).toBe(true);
     expect((unreturned as HotError).path).toBe('results[2].keep');
+    // Settling, that result fails alone, with the error a call of it would get.
+    const returned = await mod.map('badResult', [1, 2, 3, 4], { chunkSize: 2, settle: true });
+    expect(returned.map((entry) => entry.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((returned[2] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'ERR_HOT_CLONE',
+      fn: 'badResult',
+      version: 1,
+      path: 'results[2].keep',
+      message: expect.stringMatching(/^badResult\(\) returned a value that cannot cross threads/),
+    });
 
-    // Settling, only the input that cannot be sent fails; its chunk's neighbours run.
-    const settled = await mod.map('square', inputs as number[], { chunkSize: 2, settle: true });
+    // Settling, only the input that cannot be sent fails; its chunk's neighbours run, each once.
+    const done: number[] = [];
+    const settled = await mod.map('square', inputs as number[], { chunkSize: 2, settle: true, onProgress: (count) => done.push(count) });
+    expect(Math.max(...done)).toBe(6);
     expect(settled.map((entry) => entry.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(settled[5]).toEqual({ status: 'fulfilled', value: 36 });
     expect((settled[4] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_HOT_CLONE', path: 'inputs[4].fn' });
@@ -114,18 +136,29 @@ describe('map()', () => {
         message: expect.stringContaining("numbers is a generator function of version 1: read its values with stream('numbers'"),
       });
     }
-    await expect(untyped.map('square', 42)).rejects.toMatchObject({ code: 'ERR_HOT_INVALID_OPTION', message: /inputs of map\('square'\)/ });
-    await expect(untyped.map('square', [1], { chunkSize: 0 })).rejects.toMatchObject({
-      code: 'ERR_HOT_INVALID_OPTION',
-      message: /chunkSize/,
-    });
-    await expect(untyped.map('square', [1], { chunk: 5 })).rejects.toMatchObject({
-      code: 'ERR_HOT_INVALID_OPTION',
-      message: /Unknown map option `chunk`/,
-    });
-    await expect(untyped.map('square', [1], { timeout: -1 })).rejects.toMatchObject({ code: 'ERR_HOT_INVALID_OPTION' });
-    await expect(untyped.map('square', [1], { onProgress: 'yes' })).rejects.toMatchObject({ code: 'ERR_HOT_INVALID_OPTION' });
-    await expect(untyped.map('square', [1], { settle: 1 })).rejects.toMatchObject({ code: 'ERR_HOT_INVALID_OPTION' });
+    // A string is iterable, but by characters: refused, as every other input that is not a collection.
+    for (const inputs of [42, 'abc', null, {}, { length: 2 }]) {
+      await expect(untyped.map('square', inputs)).rejects.toMatchObject({
+        code: 'ERR_HOT_INVALID_OPTION',
+        message: expect.stringMatching(/^Expected the inputs of map\('square'\) to be an array, an iterable or an async iterable, got /),
+      });
+    }
+    const refused: Array<[unknown, RegExp]> = [
+      [null, /^Expected `options` to be an object/],
+      [{ chunkSize: 0 }, /`chunkSize`/],
+      [{ chunkSize: 2.5 }, /`chunkSize`/],
+      [{ chunk: 5 }, /^Unknown map option `chunk`/],
+      [{ timeout: -1 }, /`timeout`/],
+      [{ signal: { aborted: false } }, /^Expected `signal` to be an AbortSignal, got /],
+      [{ onProgress: 'yes' }, /^Expected `onProgress` to be a function, got `yes`/],
+      [{ settle: 1 }, /^Expected `settle` to be a boolean, got `1`/],
+    ];
+    for (const [options, message] of refused) {
+      await expect(untyped.map('square', [1], options), JSON.stringify(options)).rejects.toMatchObject({
+        code: 'ERR_HOT_INVALID_OPTION',
+        message: expect.stringMatching(message),
+      });
+    }
     const broken = {
       *[Symbol.iterator]() {
         yield 1;
