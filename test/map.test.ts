@@ -1,5 +1,6 @@
 import { HotError } from 'hotworker';
 import { describe, expect, it } from 'vitest';
+import { counter } from './support/counter.js';
 import { workspace } from './support/workspace.js';
 
 type MapFixture = typeof import('./fixtures/map.ts');
@@ -47,6 +48,20 @@ describe('map()', () => {
     ]);
     // The module keeps serving after failed inputs.
     expect(await mod.api.square(7)).toBe(49);
+  });
+
+  it('keeps each settled entry at its input, whichever chunk ends first', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), { threads: 2 });
+    const shared = counter();
+    ws.defer(() => shared.release());
+    // The first chunk is held until the second has ended.
+    const inputs = [0, 1, 2, 3].map((i) => ({ cells: shared.cells, hold: i === 0 }));
+    const done: number[] = [];
+    const mapping = mod.map('counted', inputs, { chunkSize: 2, settle: true, onProgress: (count) => done.push(count) });
+    await expect.poll(() => done).toEqual([2]);
+    shared.release();
+    expect(await mapping).toEqual(Array(4).fill({ status: 'fulfilled', value: 'v1' }));
   });
 
   it('names the input or result that cannot cross threads by its index', async () => {
