@@ -10,7 +10,7 @@ describe('a map() that has settled does nothing more', () => {
     // Its chunks still running end with results...
     { name: 'results', options: {} },
     // ...or fail as a whole (the worker of a chunk over its time is replaced).
-    { name: 'a failed chunk', options: { settle: true, timeout: 300 } },
+    { name: 'a failed chunk', options: { settle: true, timeout: 1_000 } },
   ])('tells onProgress nothing after it was aborted: $name', async ({ options }) => {
     const ws = workspace();
     const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), { threads: 2 });
