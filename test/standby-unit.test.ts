@@ -1,39 +1,28 @@
 // The standby set and its handoff, driven directly: when it says it is ready, what claim() and
 // destroy() do to it, and the shared buffer a version travels through to its workers.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Piscina } from 'piscina';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { awaitHandoff, createHandoff, isStandbyWorkerData, readHandoff, writeHandoff } from '../dist/src/handoff.js';
 import { endPool } from '../dist/src/pool-end.js';
 import { Standby } from '../dist/src/standby.js';
+import { type Workspace, workspace } from './support/workspace.js';
 
-const settings = { minThreads: 2, maxThreads: 2, resourceLimits: undefined };
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
-
-function standby(): Standby {
-  const set = new Standby(settings);
-  cleanups.push(() => set.destroy());
+/** A standby set of 2 threads, destroyed after the test. */
+function standby(ws: Workspace): Standby {
+  const set = new Standby({ minThreads: 2, maxThreads: 2, resourceLimits: undefined });
+  ws.defer(() => set.destroy());
   return set;
 }
 
-/** A one-function bundle, as the build would write it. */
-function bundle(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hotworker-standby-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'bundle.mjs');
-  writeFileSync(file, 'export function one() { return 1; }\n');
-  return pathToFileURL(file).href;
+/** A one-function bundle, as the build would write it: its worker data. */
+function bundle(ws: Workspace): { bundle: string } {
+  return { bundle: pathToFileURL(ws.write('bundle.mjs', 'export function one() { return 1; }\n')).href };
 }
 
 describe('a standby set', () => {
   it('is ready once every one of its workers is, and says so to every waiter', async () => {
-    const set = standby();
+    const set = standby(workspace());
     expect(set.ready).toBe(false);
     // Booting takes longer than a millisecond: a wait that short gives up.
     expect(await set.whenReady(1)).toBe(false);
@@ -47,18 +36,20 @@ describe('a standby set', () => {
   });
 
   it('is handed one version, once; the pool it hands out runs it, and its destroy() leaves that pool alone', async () => {
-    const set = standby();
-    expect(set.claim({ bundle: bundle() })).toBeUndefined();
+    const ws = workspace();
+    const set = standby(ws);
+    const version = bundle(ws);
+    expect(set.claim(version)).toBeUndefined();
     expect(set.claimed).toBe(false);
     await set.whenReady();
-    const pool = set.claim({ bundle: bundle() }) as Piscina;
+    const pool = set.claim(version) as Piscina;
     expect(pool).toBeDefined();
-    cleanups.push(() => endPool(pool));
+    ws.defer(() => endPool(pool));
     expect(set.claimed).toBe(true);
     expect(set.ready).toBe(false);
     expect(set.threadIds).toEqual([]);
     // Handed out, it is no standby any more: nothing more to claim, nothing to wait for.
-    expect(set.claim({ bundle: bundle() })).toBeUndefined();
+    expect(set.claim(version)).toBeUndefined();
     expect(await set.whenReady()).toBe(false);
     await set.destroy();
     expect(await pool.run({ fn: 'one', args: [] })).toBe(1);
@@ -66,7 +57,8 @@ describe('a standby set', () => {
   });
 
   it('ends its workers with destroy(), and every wait for it ends false', async () => {
-    const set = standby();
+    const ws = workspace();
+    const set = standby(ws);
     const waiting = set.whenReady();
     const ending = set.destroy();
     expect(await waiting).toBe(false);
@@ -74,7 +66,7 @@ describe('a standby set', () => {
     await ending;
     expect(set.ready).toBe(false);
     expect(await set.whenReady()).toBe(false);
-    expect(set.claim({ bundle: bundle() })).toBeUndefined();
+    expect(set.claim(bundle(ws))).toBeUndefined();
   });
 });
 
