@@ -903,7 +903,7 @@ interface Tally {
 }
 
 function generationSettings(context: ModuleContext, tally: Tally, onCrash: (event: CrashEvent) => void): GenerationSettings {
-  const { minThreads, maxThreads, loadTimeout, callTimeout, maxQueue, resourceLimits } = context.options;
+  const { minThreads, maxThreads, loadTimeout, callTimeout, maxQueue, resourceLimits, atomics } = context.options;
   return {
     minThreads,
     maxThreads,
@@ -911,6 +911,7 @@ function generationSettings(context: ModuleContext, tally: Tally, onCrash: (even
     callTimeout,
     maxQueue,
     resourceLimits,
+    atomics,
     onCrash: (generation, error) => {
       tally.crashes++;
       onCrash({ version: generation.version, error });

@@ -15,6 +15,8 @@ export interface PoolSettings {
   readonly minThreads: number;
   readonly maxThreads: number;
   readonly resourceLimits: ResourceLimits | undefined;
+  /** How an idle worker waits: the module option `atomics`. */
+  readonly atomics: 'async' | 'sync';
 }
 
 /**
@@ -40,13 +42,14 @@ export function createPool(settings: PoolSettings, workerData: WorkerData | Stan
     idleTimeout: IDLE_TIMEOUT_MS,
     maxQueue: Number.POSITIVE_INFINITY,
     concurrentTasksPerWorker: 1,
-    // The default 'sync' parks an idle worker in Atomics.wait, its event loop frozen: a timer a
-    // task left behind would fire inside the next, unrelated task (../shared/NOTES.md). 'async'
-    // (Atomics.waitAsync) and 'disabled' both keep the loop running; 'async' also lets piscina
-    // read finished tasks' answers synchronously on the main thread, which 'disabled' turns off:
-    // measured through node:http at 32 connections, 'disabled' answered 0.77x the requests of
-    // piscina's defaults and 'async' 1.1x (bench 1, 2 and 11 keep both modes side by side).
-    atomics: 'async',
+    // hotworker's default, 'async', keeps an idle worker's event loop running (Atomics.waitAsync),
+    // so a timer a task left behind fires while the worker is idle, never inside the next,
+    // unrelated task; piscina's default 'sync' parks it in Atomics.wait (../shared/NOTES.md),
+    // which a module may choose for the faster wake. 'disabled' also keeps the loop running, but
+    // turns off piscina's synchronous read of finished answers on the main thread: measured
+    // through node:http at 32 connections, 'disabled' answered 0.77x the requests of piscina's
+    // defaults and 'async' 1.1x (bench 1, 2 and 11 keep the modes side by side).
+    atomics: settings.atomics,
     ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
   });
   // Before the first worker's workerCreate (a microtask away): each keeps its balancer view.

@@ -145,6 +145,13 @@ export function isTaskCountReport(message: unknown): message is TaskCountReport 
 }
 
 /**
+ * The key of piscina's own "worker ready" message (`READY` in piscina's `dist/common.js`, not
+ * exported): a worker's dispatcher sends it as soon as it has loaded, before its module (see
+ * workers/dispatch.ts). Pinned by test/load-worker-exits.test.ts.
+ */
+export const PISCINA_READY = '_WORKER_READY';
+
+/**
  * Sent by a worker from its `process.on('exit')`: the thread is ending on its own
  * (`process.exit()`, or an uncaught exception, kept in `error`). A worker the host
  * terminates sends nothing: `terminate()` runs no JavaScript.

@@ -58,7 +58,7 @@ describe('piscina worker views', () => {
   });
 
   it('a pool hotworker makes keeps its views: a worker leaves with the view it came with', async () => {
-    const pool = createPool({ minThreads: 1, maxThreads: 1, resourceLimits: undefined }, { handoff: createHandoff() });
+    const pool = createPool({ minThreads: 1, maxThreads: 1, resourceLimits: undefined, atomics: 'async' }, { handoff: createHandoff() });
     const [created] = await once(pool, 'workerCreate');
     const destroyed = once(pool, 'workerDestroy');
     await pool.destroy();

@@ -10,7 +10,7 @@ import { type Workspace, workspace } from './support/workspace.js';
 
 /** A standby set of 2 threads, destroyed after the test. */
 function standby(ws: Workspace): Standby {
-  const set = new Standby({ minThreads: 2, maxThreads: 2, resourceLimits: undefined });
+  const set = new Standby({ minThreads: 2, maxThreads: 2, resourceLimits: undefined, atomics: 'async' });
   ws.defer(() => set.destroy());
   return set;
 }

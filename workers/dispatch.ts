@@ -2,10 +2,16 @@
  * Runs inside every worker of a generation: imports the version's bundle once, reports
  * whether it loaded, then runs the named export for each task piscina hands it.
  *
- * The import is started here but never awaited at top level: a module that throws while
- * loading must not fail piscina's own bootstrap (after which it stops respawning workers and
- * leaves later tasks queued forever, see ../shared/NOTES.md). Load failures are reported
- * to the host instead, which never shifts traffic to such a pool.
+ * The import is never awaited at top level: a module that throws while loading must not fail
+ * piscina's own bootstrap (after which it stops respawning workers and leaves later tasks
+ * queued forever, see ../shared/NOTES.md). Load failures are reported to the host instead,
+ * which never shifts traffic to such a pool.
+ *
+ * piscina gets the task function only once the import has settled (the default export is a
+ * promise of it, which piscina awaits), so that a worker never parks before its module has
+ * loaded: with `atomics: 'sync'` an idle worker blocks in `Atomics.wait` and its event loop,
+ * which the import needs, stops until a task comes. Tasks sent meanwhile wait in the worker's
+ * port, not begun (src/exit-settle.ts sends them again if the worker dies while loading).
  */
 import { parentPort, threadId } from 'node:worker_threads';
 import {
@@ -17,6 +23,7 @@ import {
   LOAD_REPORT,
   type LoadReport,
   PING,
+  PISCINA_READY,
   type PlainCall,
   serializeError,
   TASK_COUNT_REPORT,
@@ -46,8 +53,6 @@ const generators = new Map<string, Exported>();
 let loadFault: Fault | undefined;
 /** Every export name, functions or not, hooks left out. */
 const exportNames: string[] = [];
-/** True once the import has settled, whether it loaded or failed. */
-let settled = false;
 /**
  * Slot 0 counts the tasks piscina has handed this dispatcher, before anything of them runs.
  * Shared with the host at once, before piscina says this worker is ready: when the thread dies,
@@ -73,7 +78,6 @@ const loading = versionWorkerData()
   })
   .then(
     () => {
-      settled = true;
       report({
         type: LOAD_REPORT,
         threadId,
@@ -89,7 +93,6 @@ const loading = versionWorkerData()
       generators.clear();
       const serialized = serializeError(error);
       loadFault = { [FAULT]: 'load', error: serialized };
-      settled = true;
       report({ type: LOAD_REPORT, threadId, ok: false, error: serialized });
     },
   );
@@ -109,11 +112,23 @@ process.on('exit', (code) => {
 });
 
 /** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
-export default function dispatch(task: PlainCall | CallTask): unknown {
+function dispatch(task: PlainCall | CallTask): unknown {
   Atomics.add(tasksBegun, 0, 1);
-  // Only a task that races the import waits for it, once.
-  return settled ? route(task) : loading.then(() => route(task));
+  return route(task);
 }
+
+// Ready for piscina now, as a worker whose task function loads at once would be: a worker that
+// exits before piscina counts it ready (a module calling process.exit() while it loads) stops
+// piscina from ever replacing a worker of that pool again. The ready message is piscina's own
+// (its worker posts it again once the export below settles, which piscina ignores); the
+// load-worker-exits test fails if piscina stops reading it.
+parentPort?.postMessage({ [PISCINA_READY]: true });
+
+// The import's outcome is recorded above and never rejects this: piscina must always get a function.
+export default loading.then(
+  () => dispatch,
+  () => dispatch,
+);
 
 function route(task: PlainCall | CallTask): unknown {
   if (isPlainCall(task)) return callPlain(task);

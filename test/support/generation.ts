@@ -13,6 +13,7 @@ export const ONE_THREAD = {
   loadTimeout: 10_000,
   callTimeout: Number.POSITIVE_INFINITY,
   resourceLimits: undefined,
+  atomics: 'async' as const,
   onCrash: () => {},
   onResend: () => {},
 };
