@@ -156,6 +156,19 @@ export const hotworkerCall = {
   },
 };
 
+/**
+ * A hotworker module with `atomics: 'sync'`: idle workers block in Atomics.wait, as in
+ * piscina's defaults (the module option for functions that leave nothing running).
+ */
+export const hotworkerSync = {
+  name: 'hotworker-sync',
+  label: "hotworker api.noop() (atomics: 'sync')",
+  async open(threads, { scratch }) {
+    const module = await hot(fixture('work.js'), { threads, standbyDelay: 0, atomics: 'sync', cacheDir: join(scratch, '.hotworker') });
+    return { call: (x) => module.api.noop(x), fib: (n) => module.api.fib(n), close: () => module.close(), module };
+  },
+};
+
 /** The peers, for "best peer" figures. */
 export const peers = [tinypool, workerpoolContender, poolifier];
 

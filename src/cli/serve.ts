@@ -43,6 +43,12 @@ function allowHostsValue(raw: unknown, label: string): string[] {
   });
 }
 
+/** How idle workers wait: the library's `atomics` option. */
+const atomicsValue: ValueReader<'async' | 'sync'> = (raw, label) => {
+  if (raw !== 'async' && raw !== 'sync') throw new UsageError(`${label} must be async or sync, got '${String(raw)}'`);
+  return raw;
+};
+
 const corsValue: ValueReader<string> = (raw, label) => {
   try {
     return normalizeOrigin(textValue(raw, label));
@@ -88,6 +94,13 @@ export const serveFlags: FlagTable = [
     switch: true,
     read: booleanValue,
     help: 'boot threads at each upgrade instead of keeping standby threads ready\n(saves the memory of one idle set of threads; upgrades take longer)',
+  },
+  {
+    flag: 'atomics',
+    option: 'atomics',
+    arg: '<mode>',
+    read: atomicsValue,
+    help: 'how idle workers wait: async keeps their event loop running (timers a call left\nbehind fire while idle); sync blocks them, waking faster for sequential calls\n(default: async)',
   },
   {
     flag: 'call-timeout',
@@ -272,6 +285,7 @@ export const serve: Command = {
       exposeStack: given.exposeStack === true,
       watch: given.watch === true,
       standby: given.noStandby !== true,
+      atomics: given.atomics as 'async' | 'sync' | undefined,
       shutdownTimeout: given.shutdownTimeout as number | undefined,
       cacheDir: given.cacheDir as string | undefined,
       optionNames: flagNames,

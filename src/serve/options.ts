@@ -32,6 +32,12 @@ export interface ServeOptions {
    */
   standby?: boolean;
   /**
+   * How idle workers wait (the library's `atomics` option): `'async'` keeps their event loop
+   * running, `'sync'` blocks them in `Atomics.wait` for a faster wake.
+   * @default 'async'
+   */
+  atomics?: 'async' | 'sync';
+  /**
    * Milliseconds a call may run before its worker is replaced and the request answered 504;
    * `0` or `Infinity` for no limit. (The library's own default stays `Infinity`.)
    * @default 30_000

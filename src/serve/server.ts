@@ -128,6 +128,7 @@ export class HotServer implements RouterContext {
     const module = await hot(options.entry, {
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       ...(options.standby === undefined ? {} : { standby: options.standby }),
+      ...(options.atomics === undefined ? {} : { atomics: options.atomics }),
       callTimeout: callTimeoutOf(options),
       ...(options.maxQueue === undefined ? {} : { maxQueue: options.maxQueue }),
       ...(options.drainTimeout === undefined ? {} : { drainTimeout: options.drainTimeout }),
