@@ -36,6 +36,22 @@ describe("atomics: 'sync'", () => {
     expect(await mod.api.turnLoop(flag)).toBe(1);
   });
 
+  it('work a call left that throws fails the later call that lets the loop turn, and the worker is replaced', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<LeavesRunning>(ws.copy('leaves-running.ts'), { threads: 1, atomics: 'sync', standby: false });
+    const crashes: unknown[] = [];
+    mod.on('crash', (event) => crashes.push(event));
+    const before = await mod.api.thread();
+    expect(await mod.api.leaveThrow('left behind')).toBe('left');
+    // Parked: it cannot throw before a call comes, and this one does not let the loop turn.
+    expect(await mod.api.thread()).toBe(before);
+    const flag = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const error = await mod.api.turnLoop(flag).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT', cause: { message: 'left behind' } });
+    expect(await mod.api.thread()).not.toBe(before);
+    await expect.poll(() => crashes.length).toBe(1);
+  });
+
   it("with 'async', the default, it runs while the worker is idle", async () => {
     const ws = workspace();
     const mod = await ws.hot<LeavesRunning>(ws.copy('leaves-running.ts'), { threads: 1, standby: false });
