@@ -27,7 +27,7 @@ import { upgradable } from './lib/upgradable.js';
 
 const TARGET = 0.3;
 const THREADS = 2;
-const floorWorker = fileURLToPath(new URL('./fixtures/floor-worker.js', import.meta.url));
+const floorWorker = fileURLToPath(new URL('./fixtures/floor-worker.cjs', import.meta.url));
 
 export default defineScenario(import.meta.url, {
   id: '04',
