@@ -123,8 +123,8 @@ export interface ModuleOptions<Api = unknown> {
    *   call left running go on while the worker is idle, and an exception they throw is a crash
    *   event that names no call.
    * - `'sync'`: blocked in `Atomics.wait`, piscina's default. A call wakes it sooner (a trivial
-   *   call measured about a fifth less latency when caller and worker share a CPU, about the
-   *   same across CPUs; README, "Idle workers"), but its event loop stops while it is idle: what
+   *   call measured a fifth to a quarter less latency when caller and worker share a CPU,
+   *   about the same across CPUs; README, "Idle workers"), but its event loop stops while it is idle: what
    *   a call leaves running waits, and runs during a later call, whose time it takes (a timer
    *   that throws then fails that call's thread). Choose it for functions that leave nothing
    *   running once they return. Loading, `hotSetup()` and standby workers are unaffected: a
