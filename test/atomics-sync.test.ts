@@ -84,6 +84,7 @@ describe("atomics: 'sync'", () => {
 
   it.each(['sync', 'async'] as const)('%s: a replacement that exits while it loads is replaced in turn', async (atomics) => {
     const ws = workspace();
+    ws.copy('helpers/start-order.ts');
     const entry = ws.write('module.ts', ws.fixture('exits-while-replacing.ts').replace("'__DIR__'", JSON.stringify(ws.dir)));
     const mod = await ws.hot<Replacing>(entry, { threads: 1, atomics, standby: false });
     expect(await mod.api.version()).toBe(1);

@@ -9,6 +9,7 @@ import { workspace } from './support/workspace.js';
 describe('a worker exiting during the load proof', () => {
   it('a loaded worker exiting is not a load failure; a replacement exiting before it loads is', async () => {
     const ws = workspace();
+    ws.copy('helpers/start-order.ts');
     const entry = ws.write('module.ts', ws.fixture('exits-after-load.ts').replace("'__DIR__'", JSON.stringify(ws.dir)));
     // The second worker never loads, so the load is still running when the first exits and
     // its replacement exits in turn; the limit is only a backstop.

@@ -2,9 +2,9 @@
  * A scratch directory per test: fixtures are copied in (so upgrades can rewrite them) and
  * bundles are cached there. Everything opened through it is closed and removed in afterEach.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type HotModule, type HotOptions, hot, type UntypedModule } from 'hotworker';
 import { afterEach } from 'vitest';
 
@@ -15,7 +15,7 @@ export interface Workspace {
   readonly dir: string;
   /** Where bundles of this workspace are written. */
   readonly cacheDir: string;
-  /** Copies `test/fixtures/<fixture>` to `<dir>/<as>` and returns its absolute path. */
+  /** Copies `test/fixtures/<fixture>` to `<dir>/<as>` (making its folders) and returns its absolute path. */
   copy(fixture: string, as?: string): string;
   /** Writes `<dir>/<name>` and returns its absolute path. */
   write(name: string, source: string): string;
@@ -43,6 +43,7 @@ export function workspace(): Workspace {
     cacheDir,
     copy(fixture, as = fixture) {
       const target = join(dir, as);
+      mkdirSync(dirname(target), { recursive: true });
       copyFileSync(new URL(fixture, fixtures), target);
       return target;
     },
