@@ -66,7 +66,7 @@ export default defineScenario(import.meta.url, {
       services.push(
         {
           name: 'hand-hotworker-options',
-          label: "node:http + piscina with hotworker's options (atomics: async)",
+          label: "node:http + piscina with hotworker's other options (atomics: async)",
           ...(await startHandWritten('piscina-hotworker-options', scratch())),
         },
         {

@@ -60,7 +60,7 @@ export interface GenerationSettings {
   readonly maxQueue: number;
   readonly resourceLimits: ResourceLimits | undefined;
   /** How an idle worker waits for its next task (the module option `atomics`). */
-  readonly atomics: 'async' | 'sync';
+  readonly atomics: 'auto' | 'async' | 'sync';
   /**
    * Told when a worker of a live generation dies on its own: `process.exit()`, an uncaught
    * exception (from a timer a task left behind, say), or running out of memory; whether or

@@ -104,6 +104,8 @@ export async function awaitHandoff(buffer: SharedArrayBuffer): Promise<Record<st
 /** What a standby worker gets as piscina's `workerData` until its handoff. */
 export interface StandbyWorkerData {
   readonly handoff: SharedArrayBuffer;
+  /** Set for `atomics: 'auto'`: the worker watches its idle wait (workers/idle-turn.ts). */
+  readonly idleTurn?: boolean;
 }
 
 /** Sent by a standby worker on `parentPort` once its dispatcher has loaded and it waits for a bundle. */

@@ -119,19 +119,26 @@ export interface ModuleOptions<Api = unknown> {
   standby?: boolean;
   /**
    * How an idle worker waits for its next call (piscina's `atomics`).
-   * - `'async'`: on its event loop (`Atomics.waitAsync`). Timers, intervals and I/O that a
-   *   call left running go on while the worker is idle, and an exception they throw is a crash
-   *   event that names no call.
-   * - `'sync'`: blocked in `Atomics.wait`, piscina's default. A call wakes it sooner (a trivial
-   *   call measured a fifth to a quarter less latency when caller and worker share a CPU,
-   *   about the same across CPUs; README, "Idle workers"), but its event loop stops while it is idle: what
-   *   a call leaves running waits, and runs during a later call, whose time it takes (a timer
-   *   that throws then fails that call's thread). Choose it for functions that leave nothing
-   *   running once they return. Loading, `hotSetup()` and standby workers are unaffected: a
-   *   worker blocks only once its module has loaded.
-   * @default 'async'
+   * - `'auto'`: blocked in `Atomics.wait`, piscina's default and the fastest wake (a trivial
+   *   call measured a fifth to a quarter less latency than `'async'` when caller and worker
+   *   share a CPU; README, "Idle workers"), for as long as nothing is left for the worker's
+   *   event loop. From the moment a call or the module's load leaves something that keeps the
+   *   loop alive (a ref'd timer or interval, I/O in flight, a socket, a listening port of the
+   *   module's own), that worker waits as `'async'` does, for the rest of its life. Work that
+   *   keeps no reference (an `unref()`'d timer) left by a worker that still blocks waits for a
+   *   later call.
+   * - `'async'`: always on its event loop (`Atomics.waitAsync`). Whatever a call left running
+   *   goes on while the worker is idle, `unref()`'d or not, and an exception it throws is a
+   *   crash event that names no call.
+   * - `'sync'`: always blocked in `Atomics.wait`, as in piscina. Its event loop stops while it
+   *   is idle: what a call leaves running waits, and runs during a later call, whose time it
+   *   takes (a timer that throws then fails that call's thread). For functions that leave
+   *   nothing running once they return.
+   * Loading, `hotSetup()` and standby workers are the same in every mode: a worker blocks only
+   * once its module has loaded.
+   * @default 'auto'
    */
-  atomics?: 'async' | 'sync';
+  atomics?: 'auto' | 'async' | 'sync';
   /**
    * Milliseconds after the module opens, and after each shift or failed upgrade, before the
    * next standby set begins to boot: past the busy moment, so that its threads do not compete
@@ -262,7 +269,7 @@ export interface ResolvedModuleOptions {
   readonly keepVersions: number;
   readonly standby: boolean;
   readonly standbyDelay: number;
-  readonly atomics: 'async' | 'sync';
+  readonly atomics: 'auto' | 'async' | 'sync';
   readonly verify: ((api: never) => unknown) | undefined;
 }
 
@@ -333,9 +340,9 @@ export function resolveModuleOptions(options: ModuleOptions<never> = {}): Resolv
   if (standbyDelay > MAX_TIMEOUT_MS) {
     throw invalid(`Expected \`standbyDelay\` to be at most ${MAX_TIMEOUT_MS} ms, got ${got(standbyDelay)}`);
   }
-  const atomics = options.atomics ?? 'async';
-  if (atomics !== 'async' && atomics !== 'sync') {
-    throw invalid(`Expected \`atomics\` to be 'async' or 'sync', got ${got(atomics)}`);
+  const atomics = options.atomics ?? 'auto';
+  if (atomics !== 'auto' && atomics !== 'async' && atomics !== 'sync') {
+    throw invalid(`Expected \`atomics\` to be 'auto', 'async' or 'sync', got ${got(atomics)}`);
   }
   if (options.resourceLimits !== undefined) assertResourceLimits(options.resourceLimits);
   if (options.verify !== undefined && typeof options.verify !== 'function') {

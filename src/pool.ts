@@ -15,8 +15,8 @@ export interface PoolSettings {
   readonly minThreads: number;
   readonly maxThreads: number;
   readonly resourceLimits: ResourceLimits | undefined;
-  /** How an idle worker waits: the module option `atomics`. */
-  readonly atomics: 'async' | 'sync';
+  /** How an idle worker waits: the module option `atomics` (`'auto'` runs piscina's `'sync'` with the idle watch on). */
+  readonly atomics: 'auto' | 'async' | 'sync';
 }
 
 /**
@@ -36,20 +36,21 @@ const IDLE_TIMEOUT_MS = 10_000;
 export function createPool(settings: PoolSettings, workerData: WorkerData | StandbyWorkerData): Piscina {
   const pool = new Piscina({
     filename: dispatchFile,
-    workerData,
+    workerData: settings.atomics === 'auto' ? { ...workerData, idleTurn: true } : workerData,
     minThreads: settings.minThreads,
     maxThreads: settings.maxThreads,
     idleTimeout: IDLE_TIMEOUT_MS,
     maxQueue: Number.POSITIVE_INFINITY,
     concurrentTasksPerWorker: 1,
-    // hotworker's default, 'async', keeps an idle worker's event loop running (Atomics.waitAsync),
-    // so a timer a task left behind fires while the worker is idle, never inside the next,
-    // unrelated task; piscina's default 'sync' parks it in Atomics.wait (../shared/NOTES.md),
-    // which a module may choose for the faster wake. 'disabled' also keeps the loop running, but
-    // turns off piscina's synchronous read of finished answers on the main thread: measured
-    // through node:http at 32 connections, 'disabled' answered 0.77x the requests of piscina's
-    // defaults and 'async' 1.1x (bench 1, 2 and 11 keep the modes side by side).
-    atomics: settings.atomics,
+    // 'auto', the default, is piscina's 'sync' (an idle worker blocks in Atomics.wait, the
+    // fastest wake) with each worker watching its own wait: once a call or the load leaves work
+    // for the event loop, that worker keeps its loop turning while idle (workers/idle-turn.ts,
+    // told to by the worker data), so a timer a task left behind fires while the worker is idle,
+    // never inside the next, unrelated task. 'async' always keeps the loop turning
+    // (Atomics.waitAsync); 'sync' never does. 'disabled' would also keep it turning, but turns
+    // off piscina's synchronous read of finished answers on the main thread: measured through
+    // node:http at 32 connections, it answered 0.77x the requests of piscina's defaults.
+    atomics: settings.atomics === 'auto' ? 'sync' : settings.atomics,
     ...(settings.resourceLimits ? { resourceLimits: settings.resourceLimits } : {}),
   });
   // Before the first worker's workerCreate (a microtask away): each keeps its balancer view.

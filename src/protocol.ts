@@ -19,6 +19,8 @@ export interface WorkerData {
    * and the worker serves the properties of `module.exports` by name (workers/commonjs.ts).
    */
   readonly commonjs?: boolean;
+  /** Set for `atomics: 'auto'`: the worker watches its idle wait (workers/idle-turn.ts). */
+  readonly idleTurn?: boolean;
 }
 
 /** One call: the exported function's name and its arguments. */

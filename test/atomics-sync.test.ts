@@ -52,9 +52,9 @@ describe("atomics: 'sync'", () => {
     await expect.poll(() => crashes.length).toBe(1);
   });
 
-  it("with 'async', the default, it runs while the worker is idle", async () => {
+  it("with 'async' it runs while the worker is idle", async () => {
     const ws = workspace();
-    const mod = await ws.hot<LeavesRunning>(ws.copy('leaves-running.ts'), { threads: 1, standby: false });
+    const mod = await ws.hot<LeavesRunning>(ws.copy('leaves-running.ts'), { threads: 1, atomics: 'async', standby: false });
     const flag = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
     expect(await mod.api.leaveRunning(flag)).toBe(0);
     expect(await whenSet(flag, 10_000)).not.toBe('timed-out');

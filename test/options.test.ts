@@ -12,7 +12,7 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
   ['drainTimeout NaN', { drainTimeout: Number.NaN }, /Expected `drainTimeout`/],
   ['disposeTimeout 0', { disposeTimeout: 0 }, /Expected `disposeTimeout` to be a number > 0/],
   ['keepVersions 0', { keepVersions: 0 }, /Expected `keepVersions` to be an integer >= 1/],
-  ['atomics disabled', { atomics: 'disabled' }, /Expected `atomics` to be 'async' or 'sync', got `disabled` \(string\)/],
+  ['atomics disabled', { atomics: 'disabled' }, /Expected `atomics` to be 'auto', 'async' or 'sync', got `disabled` \(string\)/],
   ['verify not a function', { verify: true }, /Expected `verify` to be a function/],
   ['unknown key', { thread: 2 }, /Unknown module option `thread`/],
 ];

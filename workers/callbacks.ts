@@ -48,6 +48,8 @@ export function reviveCallbacks(fn: string, args: readonly unknown[], spec: Call
     close: () => {
       if (!open) return;
       open = false;
+      // Unref'd first: a port still closing is no work the idle worker must turn its loop for (idle-turn.ts).
+      spec.port.unref();
       spec.port.close();
     },
   };

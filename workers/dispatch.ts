@@ -13,7 +13,7 @@
  * which the import needs, stops until a task comes. Tasks sent meanwhile wait in the worker's
  * port, not begun (src/exit-settle.ts sends them again if the worker dies while loading).
  */
-import { parentPort, threadId } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import {
   type CallTask,
   EXIT_REPORT,
@@ -34,12 +34,15 @@ import { reviveCallbacks } from './callbacks.js';
 import { commonJsNamespace } from './commonjs.js';
 import { guardResponses } from './guard-response.js';
 import { isHookTask, runHookTask, runSetup, takeHook } from './hooks.js';
+import { armIdleWatch, PARK_TASK, PARKED, watchIdleWait } from './idle-turn.js';
 import { runChunk } from './map.js';
 import { checkResult, rethrowUserFault, userFault } from './outcome.js';
 import { isGeneratorFunction, pumpStream } from './stream.js';
 import { versionWorkerData } from './worker-data.js';
 
 guardResponses();
+// With atomics: 'auto', before piscina adds its task listener (it does once the export below settles).
+if ((workerData as { idleTurn?: unknown } | null)?.idleTurn === true) watchIdleWait(__filename);
 
 // Stack traces from the bundle point at the user's own .ts lines (the bundle has an inline map).
 process.setSourceMapsEnabled(true);
@@ -113,6 +116,7 @@ process.on('exit', (code) => {
 
 /** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
 function dispatch(task: PlainCall | CallTask): unknown {
+  if (task === PARK_TASK) return PARKED;
   Atomics.add(tasksBegun, 0, 1);
   return route(task);
 }
@@ -125,10 +129,12 @@ function dispatch(task: PlainCall | CallTask): unknown {
 parentPort?.postMessage({ [PISCINA_READY]: true });
 
 // The import's outcome is recorded above and never rejects this: piscina must always get a function.
-export default loading.then(
-  () => dispatch,
-  () => dispatch,
-);
+export default loading.then(dispatcher, dispatcher);
+
+function dispatcher(): typeof dispatch {
+  armIdleWatch();
+  return dispatch;
+}
 
 function route(task: PlainCall | CallTask): unknown {
   if (isPlainCall(task)) return callPlain(task);

@@ -90,6 +90,7 @@ export async function pumpStream(generator: GeneratorFunction, args: readonly un
     }
   } finally {
     port.off('message', onControl);
+    port.unref();
     port.close();
   }
 }

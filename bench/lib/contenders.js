@@ -22,7 +22,12 @@ import { steady } from './steady.js';
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
-/** The piscina options hotworker passes for every version (src/generation.ts). */
+/**
+ * The piscina options hotworker passes for every version (src/pool.ts), with `atomics: 'async'`:
+ * hotworker's default `'auto'` passes `'sync'` and watches each worker's wait
+ * (workers/idle-turn.ts), which raw piscina cannot do, so the raw pool takes the mode whose idle
+ * worker keeps its event loop running, as `'auto'` does once a call leaves work behind.
+ */
 export function hotworkerPiscinaOptions(threads) {
   return {
     minThreads: threads,
@@ -91,7 +96,7 @@ export const piscinaAtomics = {
 
 /**
  * piscina with hotworker's options but `atomics: 'disabled'`: the other mode in which an idle
- * worker's event loop keeps running (the guarantee hotworker's choice of 'async' keeps).
+ * worker's event loop keeps running (the guarantee hotworker's `'async'` and `'auto'` keep).
  * Measured beside 'async' so the choice between the two stays a figure of every run.
  */
 export const piscinaDisabled = {

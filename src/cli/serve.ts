@@ -44,8 +44,10 @@ function allowHostsValue(raw: unknown, label: string): string[] {
 }
 
 /** How idle workers wait: the library's `atomics` option. */
-const atomicsValue: ValueReader<'async' | 'sync'> = (raw, label) => {
-  if (raw !== 'async' && raw !== 'sync') throw new UsageError(`${label} must be async or sync, got '${String(raw)}'`);
+const atomicsValue: ValueReader<'auto' | 'async' | 'sync'> = (raw, label) => {
+  if (raw !== 'auto' && raw !== 'async' && raw !== 'sync') {
+    throw new UsageError(`${label} must be auto, async or sync, got '${String(raw)}'`);
+  }
   return raw;
 };
 
@@ -100,7 +102,7 @@ export const serveFlags: FlagTable = [
     option: 'atomics',
     arg: '<mode>',
     read: atomicsValue,
-    help: 'how idle workers wait: async keeps their event loop running (timers a call left\nbehind fire while idle); sync blocks them, waking faster for sequential calls\n(default: async)',
+    help: 'how idle workers wait: auto blocks them for the fastest wake until a call leaves\nwork behind, then keeps their event loop running; async always keeps it running;\nsync always blocks (work a call left waits for the next call) (default: auto)',
   },
   {
     flag: 'call-timeout',
@@ -285,7 +287,7 @@ export const serve: Command = {
       exposeStack: given.exposeStack === true,
       watch: given.watch === true,
       standby: given.noStandby !== true,
-      atomics: given.atomics as 'async' | 'sync' | undefined,
+      atomics: given.atomics as 'auto' | 'async' | 'sync' | undefined,
       shutdownTimeout: given.shutdownTimeout as number | undefined,
       cacheDir: given.cacheDir as string | undefined,
       optionNames: flagNames,

@@ -32,11 +32,13 @@ export interface ServeOptions {
    */
   standby?: boolean;
   /**
-   * How idle workers wait (the library's `atomics` option): `'async'` keeps their event loop
-   * running, `'sync'` blocks them in `Atomics.wait` for a faster wake.
-   * @default 'async'
+   * How idle workers wait (the library's `atomics` option): `'auto'` blocks them in
+   * `Atomics.wait` for the fastest wake while nothing is left for their event loop, and keeps
+   * the loop running once something is; `'async'` always keeps it running; `'sync'` always
+   * blocks.
+   * @default 'auto'
    */
-  atomics?: 'async' | 'sync';
+  atomics?: 'auto' | 'async' | 'sync';
   /**
    * Milliseconds a call may run before its worker is replaced and the request answered 504;
    * `0` or `Infinity` for no limit. (The library's own default stays `Infinity`.)
