@@ -131,9 +131,10 @@ function report(result, contenders, totals, group, params) {
       "caller-thread CPU: the main thread's own CPU time per call (Linux schedstat), the part of a call's cost other tenants cannot inflate",
     ],
   });
-  // Against both baselines: raw piscina with hotworker's own settings (atomics: 'async'), and
-  // piscina with its defaults (atomics: 'sync'), which a user would start from; and the module
-  // option that trades the idle-loop guarantee for piscina's own wait, against that wait.
+  // Against both baselines: raw piscina with hotworker's other settings and atomics: 'async' (an
+  // idle worker's loop always turning), and piscina with its defaults (atomics: 'sync'), which a
+  // user would start from; and the module option that gives up the idle-loop guarantee for
+  // piscina's own wait, against that wait.
   const pairs = [
     ...[piscina, piscinaAtomics].flatMap((baseline) => [hotworkerApi, hotworkerCall].map((contender) => [contender, baseline])),
     [hotworkerSync, piscinaAtomics],
