@@ -8,7 +8,7 @@ import { settleAtExit } from './exit-settle.js';
 import type { StandbyWorkerData } from './handoff.js';
 import { keepWorkerViews } from './piscina-views.js';
 import { trackLeavingWorkers } from './pool-end.js';
-import type { WorkerData } from './protocol.js';
+import { isIdleUnwatchedReport, type WorkerData } from './protocol.js';
 
 /** The settings a pool is made from. */
 export interface PoolSettings {
@@ -59,5 +59,18 @@ export function createPool(settings: PoolSettings, workerData: WorkerData | Stan
   settleAtExit(pool);
   // So that ending it (pool-end.ts) also waits for workers it removed that are still exiting.
   trackLeavingWorkers(pool);
+  if (settings.atomics === 'auto') pool.on('message', warnIfUnwatched);
   return pool;
+}
+
+/** The warning a worker's failed idle watch (workers/idle-turn.ts) raises, once per process. */
+const IDLE_UNWATCHED_WARNING =
+  "hotworker could not watch a piscina worker's wait (atomics: 'auto'; this piscina is shaped otherwise than the one hotworker was tested with): work a call leaves running waits for that worker's next call. Set the module option atomics: 'async' to keep it running while workers are idle.";
+
+let warnedUnwatched = false;
+
+function warnIfUnwatched(message: unknown): void {
+  if (warnedUnwatched || !isIdleUnwatchedReport(message)) return;
+  warnedUnwatched = true;
+  process.emitWarning(IDLE_UNWATCHED_WARNING, { code: 'HOTWORKER_IDLE_UNWATCHED' });
 }

@@ -147,6 +147,21 @@ export function isTaskCountReport(message: unknown): message is TaskCountReport 
 }
 
 /**
+ * Sent by a worker with `atomics: 'auto'` that could not find piscina's task listener and wait
+ * (workers/idle-turn.ts): it waits as `'sync'` does. The host warns once (src/pool.ts).
+ */
+export interface IdleUnwatchedReport {
+  readonly type: typeof IDLE_UNWATCHED;
+  readonly threadId: number;
+}
+
+export const IDLE_UNWATCHED = 'hotworker:idle-unwatched';
+
+export function isIdleUnwatchedReport(message: unknown): message is IdleUnwatchedReport {
+  return hasType(message, IDLE_UNWATCHED);
+}
+
+/**
  * The key of piscina's own "worker ready" message (`READY` in piscina's `dist/common.js`, not
  * exported): a worker's dispatcher sends it as soon as it has loaded, before its module (see
  * workers/dispatch.ts). Pinned by test/load-worker-exits.test.ts.

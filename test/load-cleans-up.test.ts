@@ -52,17 +52,18 @@ afterEach(() => {
 });
 
 describe('the load proof cleans up after itself', () => {
-  it('after a load: the pool keeps only its crash watch, view keeper and exit settler, the workers no listener of the proof', async () => {
+  it('after a load: the pool keeps only its crash watch, view keeper, exit settler and idle-watch warning, the workers no listener of the proof', async () => {
     const expectedExitListeners = await piscinasOwnExitListeners();
     const pools = watchPools();
     const ws = workspace();
     await ws.hot(ws.copy('math.ts'), { threads: 2, loadTimeout });
     const [pool, ...others] = pools();
     expect(others).toEqual([]);
-    // The one left keeps each worker's balancer view (src/piscina-views.ts) and settles the tasks
-    // of a worker that exits (src/exit-settle.ts), for the pool's life.
+    // The one left keeps each worker's balancer view (src/piscina-views.ts), settles the tasks
+    // of a worker that exits (src/exit-settle.ts), and hears a worker whose idle watch failed
+    // (src/pool.ts, atomics: 'auto'), for the pool's life.
     expect(pool?.listenerCount('workerCreate')).toBe(2);
-    expect(pool?.listenerCount('message')).toBe(2);
+    expect(pool?.listenerCount('message')).toBe(3);
     expect(pool?.threads).toHaveLength(2);
     // On each worker, the exit settler's 'exit' listener beside piscina's own.
     for (const worker of pool?.threads ?? []) expect(worker.listenerCount('exit')).toBe(expectedExitListeners + 1);

@@ -16,9 +16,11 @@
  * This reads two things of piscina's worker that are not public: its task listener (a bound
  * function named `onMessage`, which it adds to its port just before its first wait) and the array
  * of that first wait. Both are checked, and pinned by test/atomics-auto.test.ts; should either not
- * be found, the worker warns (`HOTWORKER_IDLE_UNWATCHED`) and waits as `'sync'` does.
+ * be found, the worker tells the host, which warns once (`HOTWORKER_IDLE_UNWATCHED`), and waits as
+ * `'sync'` does.
  */
-import { MessagePort } from 'node:worker_threads';
+import { MessagePort, parentPort, threadId } from 'node:worker_threads';
+import { IDLE_UNWATCHED, type IdleUnwatchedReport } from '../src/protocol.js';
 
 /** The task handed to piscina's listener: the dispatcher answers it with {@link PARKED}. */
 export const PARK_TASK: object = Object.freeze({ park: true });
@@ -61,11 +63,11 @@ export function watchIdleWait(filename: string): void {
       buffer = array;
       identifying = false;
     } else if (buffer === undefined && armed && timeout === undefined) {
-      // piscina parks without its listener seen: a piscina shaped otherwise. Say so once, and
-      // leave waits alone from now on.
+      // piscina parks without its listener seen: a piscina shaped otherwise. Tell the host (a
+      // warning emitted here would wait in the blocked thread), and leave waits alone from now on.
       Atomics.wait = wait;
       owner.on = on;
-      process.emitWarning(UNWATCHED, { code: 'HOTWORKER_IDLE_UNWATCHED' });
+      parentPort?.postMessage({ type: IDLE_UNWATCHED, threadId } satisfies IdleUnwatchedReport);
       return wait(array, index, value, timeout);
     }
     // Only a wait that would block: one that returns at once (a task already posted) is no idle time.
@@ -82,9 +84,6 @@ export function watchIdleWait(filename: string): void {
 export function armIdleWatch(): void {
   armed = true;
 }
-
-const UNWATCHED =
-  "hotworker could not watch this piscina worker's wait (atomics: 'auto'): work a call leaves running waits for the next call. Set the module option atomics: 'async' to keep it running while idle.";
 
 /**
  * Whether the thread holds anything that needs its event loop to turn: a ref'd timer or
