@@ -59,7 +59,8 @@ export function createPool(settings: PoolSettings, workerData: WorkerData | Stan
   settleAtExit(pool);
   // So that ending it (pool-end.ts) also waits for workers it removed that are still exiting.
   trackLeavingWorkers(pool);
-  if (settings.atomics === 'auto') pool.on('message', warnIfUnwatched);
+  // So that a worker whose idle watch failed (atomics: 'auto', workers/idle-turn.ts) is heard.
+  pool.on('message', warnIfUnwatched);
   return pool;
 }
 

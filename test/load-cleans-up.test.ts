@@ -61,7 +61,7 @@ describe('the load proof cleans up after itself', () => {
     expect(others).toEqual([]);
     // The one left keeps each worker's balancer view (src/piscina-views.ts), settles the tasks
     // of a worker that exits (src/exit-settle.ts), and hears a worker whose idle watch failed
-    // (src/pool.ts, atomics: 'auto'), for the pool's life.
+    // (src/pool.ts), for the pool's life.
     expect(pool?.listenerCount('workerCreate')).toBe(2);
     expect(pool?.listenerCount('message')).toBe(3);
     expect(pool?.threads).toHaveLength(2);
