@@ -5,18 +5,11 @@
  */
 import type { HotModule } from 'hotworker';
 import { afterAll, describe, expect, it } from 'vitest';
+import { newFlag, whenSet } from './support/flag.js';
 import { workspace } from './support/workspace.js';
 
 type IdleWork = typeof import('./fixtures/idle-work.ts');
 type LoadTimer = typeof import('./fixtures/load-timer.ts');
-
-/** Resolves 'ok' (or 'not-equal', already set) once slot 0 of `flag` is set, 'timed-out' after `ms`. */
-async function whenSet(flag: SharedArrayBuffer, ms: number): Promise<string> {
-  const wait = Atomics.waitAsync(new Int32Array(flag), 0, 0, ms);
-  return wait.async ? await wait.value : wait.value;
-}
-
-const newFlag = (): SharedArrayBuffer => new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
 
 /** How long an unref'd 1 ms timer is given to fire in a blocked worker: the wait only bounds that "never". */
 const NEVER_MS = 300;

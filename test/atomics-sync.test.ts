@@ -6,17 +6,12 @@
  */
 import type { HotModule, UpgradeEvent } from 'hotworker';
 import { describe, expect, it } from 'vitest';
+import { newFlag, whenSet } from './support/flag.js';
 import { type Workspace, workspace } from './support/workspace.js';
 
 type LeavesRunning = typeof import('./fixtures/leaves-running.ts');
 type Faults = typeof import('./fixtures/faults.ts');
 type Replacing = typeof import('./fixtures/exits-while-replacing.ts');
-
-/** Resolves 'ok' (or 'not-equal', already set) once slot 0 of `flag` is set, 'timed-out' after `ms`. */
-async function whenSet(flag: SharedArrayBuffer, ms: number): Promise<string> {
-  const wait = Atomics.waitAsync(new Int32Array(flag), 0, 0, ms);
-  return wait.async ? await wait.value : wait.value;
-}
 
 async function upgradeTo(ws: Workspace, mod: HotModule<LeavesRunning>, edition: number): Promise<UpgradeEvent> {
   ws.write('leaves-running.ts', `${ws.fixture('leaves-running.ts')}\nexport const edition = ${edition};\n`);
@@ -29,7 +24,7 @@ describe("atomics: 'sync'", () => {
   it('what a call leaves running waits while the worker is idle, and runs in a later call that lets the loop turn', async () => {
     const ws = workspace();
     const mod = await ws.hot<LeavesRunning>(ws.copy('leaves-running.ts'), { threads: 1, atomics: 'sync', standby: false });
-    const flag = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const flag = newFlag();
     expect(await mod.api.leaveRunning(flag)).toBe(0);
     // Nothing can run in the parked worker: the wait only bounds that "never".
     expect(await whenSet(flag, 300)).toBe('timed-out');
@@ -45,7 +40,7 @@ describe("atomics: 'sync'", () => {
     expect(await mod.api.leaveThrow('left behind')).toBe('left');
     // Parked: it cannot throw before a call comes, and this one does not let the loop turn.
     expect(await mod.api.thread()).toBe(before);
-    const flag = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const flag = newFlag();
     const error = await mod.api.turnLoop(flag).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT', cause: { message: 'left behind' } });
     expect(await mod.api.thread()).not.toBe(before);
@@ -55,7 +50,7 @@ describe("atomics: 'sync'", () => {
   it("with 'async' it runs while the worker is idle", async () => {
     const ws = workspace();
     const mod = await ws.hot<LeavesRunning>(ws.copy('leaves-running.ts'), { threads: 1, atomics: 'async', standby: false });
-    const flag = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const flag = newFlag();
     expect(await mod.api.leaveRunning(flag)).toBe(0);
     expect(await whenSet(flag, 10_000)).not.toBe('timed-out');
   });
