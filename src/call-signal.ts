@@ -8,6 +8,12 @@
  * aborts its call), and a call with a timeout hands piscina a {@link CallLimit}, built on it.
  */
 
+/** Tells whether the task run with a given signal is in a worker yet (src/task-placement.ts). */
+export interface PlacementProbe {
+  /** True once in a worker, false while queued or after it settled, `undefined` when it cannot tell. */
+  isPlaced(signal: object): boolean | undefined;
+}
+
 /** What a call reads of the signal it is given: an `AbortSignal`, or a {@link CallSignal}. */
 export interface SignalLike {
   readonly aborted: boolean;
@@ -27,15 +33,58 @@ export class CallSignal implements SignalLike {
   /** What {@link abort} was given; undefined until then. */
   reason: unknown = undefined;
   #listener: (() => void) | undefined;
+  /** Where the call's task went, and the signal piscina holds for it (this one, or a CallLimit on it): see {@link placedBy}. */
+  #placement: PlacementProbe | undefined = undefined;
+  #held: object | undefined = undefined;
+  /** The pending abort of {@link abandon}, cleared when the call settles first. */
+  #grace: NodeJS.Timeout | undefined = undefined;
 
   /** Sets the one listener (a later one replaces it). `type` is always 'abort'. */
   addEventListener(_type: 'abort', listener: () => void): void {
     this.#listener = listener;
   }
 
-  /** Removes `listener` if it is the one set. */
+  /** Removes `listener` if it is the one set: the call settled, so an {@link abandon} grace ends unused. */
   removeEventListener(_type: 'abort', listener: () => void): void {
-    if (this.#listener === listener) this.#listener = undefined;
+    if (this.#listener !== listener) return;
+    this.#listener = undefined;
+    if (this.#grace !== undefined) {
+      clearTimeout(this.#grace);
+      this.#grace = undefined;
+    }
+  }
+
+  /**
+   * Told by whoever hands the call to a pool: `probe` answers whether the task piscina runs with
+   * `held` (this signal, or a CallLimit listening to it) is in a worker yet. {@link abandon} asks.
+   */
+  placedBy(probe: PlacementProbe, held: object): void {
+    this.#placement = probe;
+    this.#held = held;
+  }
+
+  /**
+   * The caller is gone and nobody will read the answer. A call still queued is dropped at once
+   * (aborted). A call already in a worker gets `graceMs` to finish: ending it sooner would end
+   * its worker, and the pool would boot another, which costs far more than a short call's end.
+   * If it is still running then, it is aborted (its worker ends). `graceMs` 0, or a call whose
+   * place is unknown, aborts at once. Later calls, and calls once aborted, do nothing.
+   */
+  abandon(reason: unknown, graceMs: number): void {
+    if (this.aborted || this.#grace !== undefined) return;
+    const held = this.#held;
+    if (graceMs <= 0 || this.#listener === undefined || held === undefined || this.#placement?.isPlaced(held) !== true) {
+      this.abort(reason);
+      return;
+    }
+    this.#grace = setTimeout(CallSignal.#graceOver, graceMs, this, reason);
+    // A call's own end, or the pool's, settles it anyway: the timer never holds the process open.
+    this.#grace.unref();
+  }
+
+  static #graceOver(signal: CallSignal, reason: unknown): void {
+    signal.#grace = undefined;
+    signal.abort(reason);
   }
 
   /** True while a listener is set (for tests). */
@@ -46,6 +95,8 @@ export class CallSignal implements SignalLike {
   /** Aborts with `reason` and calls the listener, once; later calls do nothing. */
   abort(reason: unknown): void {
     if (this.aborted) return;
+    clearTimeout(this.#grace);
+    this.#grace = undefined;
     this.aborted = true;
     this.reason = reason;
     const listener = this.#listener;

@@ -17,6 +17,7 @@ import { createPool } from './pool.js';
 import { endPool } from './pool-end.js';
 import { type CallTask, deserializeError, isExitReport, isLoadReport, PING, type PlainCall, type WorkerData } from './protocol.js';
 import type { Standby } from './standby.js';
+import { placementOf, type TaskPlacement } from './task-placement.js';
 
 /**
  * How many times one call is sent again after landing on a worker that exited before it began.
@@ -79,6 +80,8 @@ export class Generation {
   #version: VersionInfo;
   readonly artifact: Artifact;
   readonly #pool: Piscina;
+  /** Which of its calls the pool's workers hold (task-placement.ts): how serve tells a running call from a queued one. */
+  readonly #placement: TaskPlacement | undefined;
   readonly #callTimeout: number;
   /** Exported functions, as the workers found them; set once every worker has loaded. */
   #functions: ReadonlySet<string> = new Set();
@@ -112,6 +115,7 @@ export class Generation {
     this.artifact = artifact;
     this.#version = version;
     this.#pool = pool;
+    this.#placement = placementOf(pool);
     this.#callTimeout = settings.callTimeout;
     this.#capacity = settings.maxThreads + settings.maxQueue;
     this.#onCrash = settings.onCrash;
@@ -285,9 +289,12 @@ export class Generation {
     // A CallSignal (serve's) is the call's own: piscina listens to it directly. The caller's
     // AbortSignal, perhaps shared by many calls, is relayed by a CallLimit (abort-fanout.ts).
     if (timeout === Number.POSITIVE_INFINITY && (signal === undefined || signal instanceof CallSignal)) {
+      if (signal !== undefined && this.#placement !== undefined) signal.placedBy(this.#placement, signal);
       return this.#track(fn, args, { signal, transferList }, undefined, channels, fresh);
     }
     const limit = new CallLimit(signal, timeout);
+    // So that serve, when its client goes away, can tell a queued call from a running one.
+    if (signal instanceof CallSignal && this.#placement !== undefined) signal.placedBy(this.#placement, limit);
     const call = this.#track(fn, args, { signal: limit, transferList }, { limit, ms: timeout, userSignal: signal }, channels, fresh);
     return call.finally(() => limit.dispose());
   }

@@ -9,6 +9,7 @@ import type { StandbyWorkerData } from './handoff.js';
 import { keepWorkerViews } from './piscina-views.js';
 import { trackLeavingWorkers } from './pool-end.js';
 import { isIdleUnwatchedReport, type WorkerData } from './protocol.js';
+import { trackPlacement } from './task-placement.js';
 
 /** The settings a pool is made from. */
 export interface PoolSettings {
@@ -59,6 +60,8 @@ export function createPool(settings: PoolSettings, workerData: WorkerData | Stan
   settleAtExit(pool);
   // So that ending it (pool-end.ts) also waits for workers it removed that are still exiting.
   trackLeavingWorkers(pool);
+  // So that serve can tell a queued call from a running one when its client goes away.
+  trackPlacement(pool);
   // So that a worker whose idle watch failed (atomics: 'auto', workers/idle-turn.ts) is heard.
   pool.on('message', warnIfUnwatched);
   return pool;

@@ -52,7 +52,7 @@ afterEach(() => {
 });
 
 describe('the load proof cleans up after itself', () => {
-  it('after a load: the pool keeps only its crash watch, view keeper, exit settler and idle-watch warning, the workers no listener of the proof', async () => {
+  it('after a load: the pool keeps only its crash watch, view keeper, exit settler, task placement and idle-watch warning, the workers no listener of the proof', async () => {
     const expectedExitListeners = await piscinasOwnExitListeners();
     const pools = watchPools();
     const ws = workspace();
@@ -60,9 +60,10 @@ describe('the load proof cleans up after itself', () => {
     const [pool, ...others] = pools();
     expect(others).toEqual([]);
     // The one left keeps each worker's balancer view (src/piscina-views.ts), settles the tasks
-    // of a worker that exits (src/exit-settle.ts), and hears a worker whose idle watch failed
-    // (src/pool.ts), for the pool's life.
-    expect(pool?.listenerCount('workerCreate')).toBe(2);
+    // of a worker that exits (src/exit-settle.ts), follows which tasks each worker holds
+    // (src/task-placement.ts), and hears a worker whose idle watch failed (src/pool.ts), for
+    // the pool's life.
+    expect(pool?.listenerCount('workerCreate')).toBe(3);
     expect(pool?.listenerCount('message')).toBe(3);
     expect(pool?.threads).toHaveLength(2);
     // On each worker, the exit settler's 'exit' listener beside piscina's own.

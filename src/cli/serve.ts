@@ -3,6 +3,7 @@
  * through the admin API, or (with --watch) when a source file changes.
  */
 import type { ResourceLimits } from 'node:worker_threads';
+import { MAX_TIMEOUT_MS } from '../options.js';
 import { normalizeOrigin, validateAdminToken } from '../serve/access.js';
 import { createLogger } from '../serve/log.js';
 import type { HotServer } from '../serve/server.js';
@@ -110,6 +111,13 @@ export const serveFlags: FlagTable = [
     arg: '<ms>',
     read: limitMsValue,
     help: 'a call running longer is stopped and answered 504; 0 for none (default: 30000)',
+  },
+  {
+    flag: 'abandon-grace',
+    option: 'abandonGrace',
+    arg: '<ms>',
+    read: integerValue(0, MAX_TIMEOUT_MS),
+    help: 'when a client closes its connection mid-call, time the running call has to finish\nbefore its worker is ended; a queued call is dropped at once; 0 ends it at once (default: 1000)',
   },
   {
     flag: 'max-queue',
@@ -273,6 +281,7 @@ export const serve: Command = {
       host: (given.host as string | undefined) ?? '127.0.0.1',
       threads: given.threads as number | undefined,
       callTimeout: given.callTimeout as number | undefined,
+      abandonGrace: given.abandonGrace as number | undefined,
       maxQueue: given.maxQueue as number | undefined,
       allowHosts: given.allowHosts as string[] | undefined,
       cors: given.cors as string | undefined,

@@ -7,6 +7,9 @@ import type { Logger } from './log.js';
 /** `serve`'s call timeout when none is given: a stuck call is bounded even when its client waits. */
 export const DEFAULT_CALL_TIMEOUT = 30_000;
 
+/** What a running call whose client went away has to finish, by default, before its worker is ended. */
+export const DEFAULT_ABANDON_GRACE = 1_000;
+
 /** Options of `HotServer.start()`. Only `entry` is required. */
 export interface ServeOptions {
   /** The module to serve: a path (relative to the working directory) or a file URL. */
@@ -45,6 +48,14 @@ export interface ServeOptions {
    * @default 30_000
    */
   callTimeout?: number;
+  /**
+   * Milliseconds a running call whose client closed the connection has to finish before it is
+   * stopped, which ends its worker (the pool starts another). A call still queued is dropped at
+   * once. A short call finishes within the grace, so a client that leaves mid-call costs no
+   * thread boot; a long or stuck one is still stopped. `0` stops it at once.
+   * @default 1_000
+   */
+  abandonGrace?: number;
   /**
    * The most calls that may wait for a thread (the library's `maxQueue`): a request beyond it
    * is answered 503 with `Retry-After: 1` at once instead of waiting, so an overloaded server

@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HotError, type HotModule, hot, type UpgradeEvent, type UpgradeOptions, type VersionInfo } from '../index.js';
+import { got, invalid, MAX_TIMEOUT_MS } from '../options.js';
 import { type AccessPolicy, accessPolicy } from './access.js';
 import { Activity } from './activity.js';
 import type { Transition } from './admin.js';
@@ -16,7 +17,7 @@ import { createLogger, displayPath as display, type Logger } from './log.js';
 import { ServeMetrics } from './metrics.js';
 import { OpenAnswers } from './open-answers.js';
 import { OpenCalls } from './open-calls.js';
-import { type CloseResult, DEFAULT_CALL_TIMEOUT, ServeError, type ServeOptions } from './options.js';
+import { type CloseResult, DEFAULT_ABANDON_GRACE, DEFAULT_CALL_TIMEOUT, ServeError, type ServeOptions } from './options.js';
 import { RolloutLog } from './rollout.js';
 import { type RouterContext, route } from './router.js';
 import { CallStats } from './stats.js';
@@ -44,6 +45,8 @@ export class HotServer implements RouterContext {
   /** Watch-mode upgrades go ahead even when the new version drops exports. */
   readonly #allowBreaking: boolean;
   readonly #shutdownTimeout: number;
+  /** What a running call whose client went away has to finish before its worker is ended. */
+  readonly #abandonGrace: number;
   /** The call timeout the module was opened with (`Infinity` for none). */
   readonly #callTimeout: number;
   readonly #startedAt = Date.now();
@@ -81,6 +84,7 @@ export class HotServer implements RouterContext {
     this.optionNames = options.optionNames ?? {};
     this.#allowBreaking = options.allowBreaking === true;
     this.#shutdownTimeout = options.shutdownTimeout ?? 10_000;
+    this.#abandonGrace = options.abandonGrace ?? DEFAULT_ABANDON_GRACE;
     this.live = new LiveFeed(this);
     this.#callTimeout = callTimeoutOf(options);
     const server = this;
@@ -117,6 +121,7 @@ export class HotServer implements RouterContext {
   static async start(options: ServeOptions): Promise<HotServer> {
     const logger = options.logger ?? createLogger();
     let port = 0;
+    if (options.abandonGrace !== undefined) assertAbandonGrace(options.abandonGrace);
     // Checked before the module loads: a bad token or origin is refused at once.
     const access = accessPolicy({
       host: options.host ?? '127.0.0.1',
@@ -320,7 +325,7 @@ export class HotServer implements RouterContext {
 
   /** An answer is finished (or its client gone). */
   #answerClosed(response: ServerResponse): void {
-    abandonCall(response);
+    abandonCall(response, this.#abandonGrace);
     untrackAnswer(response);
     this.#open.delete(response);
     if (this.#closing !== undefined) this.#http.closeIdleConnections();
@@ -472,6 +477,13 @@ function watchList(version: VersionInfo): string[] {
 
 /** Activity entries `/_hot/status` shows; the status page gets more. */
 const RECENT_IN_STATUS = 10;
+
+/** Refuses (`ERR_HOT_INVALID_OPTION`) an `abandonGrace` that is not a timer's whole number of milliseconds. */
+function assertAbandonGrace(ms: unknown): void {
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > MAX_TIMEOUT_MS) {
+    throw invalid(`Expected \`abandonGrace\` to be an integer from 0 to ${MAX_TIMEOUT_MS} (milliseconds), got ${got(ms)}`);
+  }
+}
 
 /** `serve` bounds every call unless told not to: `0` (or `Infinity`) is no limit. */
 function callTimeoutOf(options: ServeOptions): number {
