@@ -9,6 +9,7 @@ import { type Workspace, workspace } from './support/workspace.js';
 interface Status {
   inFlight: number;
   queued: number;
+  abandonGraceMs: number;
 }
 
 async function status(url: string): Promise<Status> {
@@ -53,6 +54,7 @@ describe('serve: the grace of an abandoned call', () => {
   it('by default, a running call that finishes within the grace keeps its worker', async () => {
     const ws = workspace();
     const server = await serveOneThread(ws);
+    expect((await status(server.url)).abandonGraceMs).toBe(1_000);
     const before = await threadOf(server.url);
     const client = startCall(server.url, 'wait', [200]);
     await untilInFlight(server.url, 1);
@@ -64,6 +66,7 @@ describe('serve: the grace of an abandoned call', () => {
   it('--abandon-grace 0 ends the worker of a running call at once', async () => {
     const ws = workspace();
     const server = await serveOneThread(ws, ['--abandon-grace', '0']);
+    expect((await status(server.url)).abandonGraceMs).toBe(0);
     const before = await threadOf(server.url);
     const client = startCall(server.url, 'wait', [600_000]);
     await untilInFlight(server.url, 1);

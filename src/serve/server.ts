@@ -245,6 +245,7 @@ export class HotServer implements RouterContext {
       rollbacks: { ...this.#counts.rollbacks },
       lastFailure: this.#lastFailure ?? null,
       callTimeoutMs: Number.isFinite(this.#callTimeout) ? this.#callTimeout : null,
+      abandonGraceMs: this.#abandonGrace,
       watch: this.#watcher === undefined ? null : { files: this.#watcher.files },
       rollout: this.#rollout.json(),
       recent: this.activity.entries.slice(-RECENT_IN_STATUS),

@@ -43,6 +43,8 @@ export interface ServeStatus {
   readonly lastFailure: (FailureSummary & { readonly at: string; readonly trigger: string }) | null;
   /** Milliseconds a call may run before it is stopped and answered 504, or null for no limit. */
   readonly callTimeoutMs: number | null;
+  /** Milliseconds a running call whose client went away has to finish before its worker is ended (`--abandon-grace`). */
+  readonly abandonGraceMs: number;
   /** The files watch mode watches, or null without `--watch`. */
   readonly watch: { readonly files: readonly string[] } | null;
   /** The canary running (with its finished steps and the current one's figures so far), the last canary, or the watch after a plain upgrade; null before any. */
