@@ -48,10 +48,8 @@ export class CallSignal implements SignalLike {
   removeEventListener(_type: 'abort', listener: () => void): void {
     if (this.#listener !== listener) return;
     this.#listener = undefined;
-    if (this.#grace !== undefined) {
-      clearTimeout(this.#grace);
-      this.#grace = undefined;
-    }
+    clearTimeout(this.#grace);
+    this.#grace = undefined;
   }
 
   /**
@@ -68,12 +66,13 @@ export class CallSignal implements SignalLike {
    * (aborted). A call already in a worker gets `graceMs` to finish: ending it sooner would end
    * its worker, and the pool would boot another, which costs far more than a short call's end.
    * If it is still running then, it is aborted (its worker ends). `graceMs` 0, or a call whose
-   * place is unknown, aborts at once. Later calls, and calls once aborted, do nothing.
+   * place is unknown, aborts at once. The first call decides: later ones, and calls once
+   * aborted, do nothing.
    */
   abandon(reason: unknown, graceMs: number): void {
     if (this.aborted || this.#grace !== undefined) return;
-    const held = this.#held;
-    if (graceMs <= 0 || this.#listener === undefined || held === undefined || this.#placement?.isPlaced(held) !== true) {
+    const placement = this.#placement;
+    if (graceMs <= 0 || this.#listener === undefined || placement === undefined || placement.isPlaced(this.#held as object) !== true) {
       this.abort(reason);
       return;
     }

@@ -46,6 +46,11 @@ export class TaskPlacement {
     });
   }
 
+  /** How many worker records are kept (for tests): the live workers, and those ended since the last one was created. */
+  get size(): number {
+    return this.#records.size;
+  }
+
   /**
    * True when the task run with `signal` has been handed to a worker (it runs, or is about to:
    * a worker takes one task at a time); false while piscina still queues it, or after it

@@ -53,8 +53,9 @@ describe('CallSignal.abandon', () => {
     expect(placement.asked).toEqual([held]);
     vi.advanceTimersByTime(999);
     expect(signal.aborted).toBe(false);
-    // Abandoned again within the grace: the first grace still decides.
-    signal.abandon('again', 1_000);
+    // Abandoned again within the grace, even with none: the first call still decides.
+    signal.abandon('again', 0);
+    expect(signal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
     expect(listener).toHaveBeenCalledTimes(1);
     expect(signal.reason).toBe('gone');

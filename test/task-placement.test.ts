@@ -29,6 +29,12 @@ describe('TaskPlacement', () => {
     const next = new Map([[3, { abortSignal: signal }]]);
     pool.emit('workerCreate', viewOf({ destroyed: false, taskInfos: next }));
     expect(placement.isPlaced(signal)).toBe(true);
+    // The ended worker's record was dropped when the next one came; a live one stays.
+    expect(placement.size).toBe(1);
+    pool.emit('workerCreate', viewOf({ destroyed: false, taskInfos: new Map() }));
+    expect(placement.size).toBe(2);
+    // Found on the older of two live workers too.
+    expect(placement.isPlaced(signal)).toBe(true);
   });
 
   it('cannot tell once a worker record is shaped otherwise', () => {
@@ -36,6 +42,10 @@ describe('TaskPlacement', () => {
     const placement = trackPlacement(pool as never);
     pool.emit('workerCreate', viewOf({ destroyed: false, taskInfos: [] }));
     expect(placement.isPlaced({})).toBeUndefined();
+    const noFlag = new EventEmitter();
+    const unflagged = trackPlacement(noFlag as never);
+    noFlag.emit('workerCreate', viewOf({ taskInfos: new Map() }));
+    expect(unflagged.isPlaced({})).toBeUndefined();
     const other = new EventEmitter();
     const unseen = trackPlacement(other as never);
     other.emit('workerCreate', {});
