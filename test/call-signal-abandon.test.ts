@@ -90,16 +90,25 @@ describe('CallSignal.abandon', () => {
   });
 });
 
+/**
+ * A 1-thread module of the gate fixture with one call held in its worker, made as serve makes
+ * its calls: the module, its thread ids before, the gate, the call's signal and its promise.
+ */
+async function oneCallHeld(options: { callTimeout?: number } = {}) {
+  const ws = workspace();
+  const mod = await ws.hot<GateModule>(ws.copy('gate.ts'), { threads: 1, standby: false, ...options });
+  const threads = mod.stats.alive[0]?.threadIds;
+  const g = gate();
+  ws.defer(() => g.open());
+  const running = new CallSignal();
+  const first = mod.runWithCallSignal('hold', [g.shared], running);
+  await g.entered(1);
+  return { mod, threads, g, running, first };
+}
+
 describe('an abandoned call on a real pool (runWithCallSignal, as serve calls)', () => {
   it('drops a queued call at once, and lets a running one finish on its thread', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<GateModule>(ws.copy('gate.ts'), { threads: 1, standby: false });
-    const threads = mod.stats.alive[0]?.threadIds;
-    const g = gate();
-    ws.defer(() => g.open());
-    const running = new CallSignal();
-    const first = mod.runWithCallSignal('hold', [g.shared], running);
-    await g.entered(1);
+    const { mod, threads, g, running, first } = await oneCallHeld();
     const queued = new CallSignal();
     const second = mod.runWithCallSignal('version', [], queued);
     const gone = new Error('client gone');
@@ -114,13 +123,7 @@ describe('an abandoned call on a real pool (runWithCallSignal, as serve calls)',
   });
 
   it('a call with a timeout (a CallLimit between) is judged by the signal piscina holds', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<GateModule>(ws.copy('gate.ts'), { threads: 1, standby: false, callTimeout: 60_000 });
-    const g = gate();
-    ws.defer(() => g.open());
-    const running = new CallSignal();
-    const first = mod.runWithCallSignal('hold', [g.shared], running);
-    await g.entered(1);
+    const { g, running, first } = await oneCallHeld({ callTimeout: 60_000 });
     running.abandon(new Error('client gone'), 60_000);
     expect(running.aborted).toBe(false);
     g.open();
@@ -128,14 +131,7 @@ describe('an abandoned call on a real pool (runWithCallSignal, as serve calls)',
   });
 
   it('ends a running call still running when its grace is over: its worker is replaced', async () => {
-    const ws = workspace();
-    const mod = await ws.hot<GateModule>(ws.copy('gate.ts'), { threads: 1, standby: false });
-    const threads = mod.stats.alive[0]?.threadIds;
-    const g = gate();
-    ws.defer(() => g.open());
-    const running = new CallSignal();
-    const first = mod.runWithCallSignal('hold', [g.shared], running);
-    await g.entered(1);
+    const { mod, threads, running, first } = await oneCallHeld();
     const gone = new Error('client gone');
     running.abandon(gone, 20);
     await expect(first).rejects.toBe(gone);

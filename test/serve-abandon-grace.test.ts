@@ -1,9 +1,8 @@
 // serve: a client that closes its connection mid-call. Its queued call is dropped at once; its
 // running call has --abandon-grace (1 s by default) to finish before its worker is ended, so a
 // client that leaves costs no thread boot for a call about to finish.
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { call, eventually, runCli, type ServeProcess, serveFunctionsInProcess, startServe } from './support/serve.js';
+import { call, eventually, runCli, type ServeProcess, serveFunctionsInProcess, startCall, startServe } from './support/serve.js';
 import { type Workspace, workspace } from './support/workspace.js';
 
 interface Status {
@@ -26,15 +25,6 @@ function untilInFlight(url: string, inFlight: number, queued = 0): Promise<true>
     `${inFlight} calls in flight, ${queued} queued`,
     10_000,
   );
-}
-
-/** Starts `POST /call/<fn>` on a socket of its own; `abandon()` closes that socket as a client that gives up would. */
-function startCall(url: string, fn: string, args: unknown[]): { abandon(): void } {
-  const { hostname, port } = new URL(url);
-  const pending = request({ host: hostname, port, method: 'POST', path: `/call/${fn}`, agent: false });
-  pending.on('error', () => {});
-  pending.end(JSON.stringify(args));
-  return { abandon: () => pending.destroy() };
 }
 
 async function serveOneThread(ws: Workspace, extra: string[] = []): Promise<ServeProcess> {

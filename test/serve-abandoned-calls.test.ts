@@ -1,8 +1,7 @@
 // A caller that gives up does not leave its call running; serve bounds every call by default;
 // SIGTERM with a stuck call in flight exits at its deadline and names the call it killed.
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { call, eventually, runCli, startServe } from './support/serve.js';
+import { call, eventually, runCli, startCall, startServe } from './support/serve.js';
 import { workspace } from './support/workspace.js';
 
 interface Status {
@@ -13,15 +12,6 @@ interface Status {
 
 async function status(url: string): Promise<Status> {
   return (await (await fetch(`${url}/_hot/status`)).json()) as Status;
-}
-
-/** Starts `POST /call/<fn>` on a socket of its own; `abandon()` closes that socket as a client that gives up would. */
-function startCall(url: string, fn: string, args: unknown[]): { abandon(): void } {
-  const { hostname, port } = new URL(url);
-  const pending = request({ host: hostname, port, method: 'POST', path: `/call/${fn}`, agent: false });
-  pending.on('error', () => {});
-  pending.end(JSON.stringify(args));
-  return { abandon: () => pending.destroy() };
 }
 
 describe('serve: abandoned and stuck calls', () => {

@@ -224,3 +224,15 @@ export function rawConnection(ws: Workspace, url: string): RawConnection {
       `POST /call/${fn} HTTP/1.1\r\nhost: ${hostname}:${port}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${sendNow}`,
   };
 }
+
+/**
+ * Starts `POST /call/<fn>` with `args` on a socket of its own, and never reads the answer;
+ * `abandon()` closes that socket, as a client that gives up would.
+ */
+export function startCall(url: string, fn: string, args: unknown[]): { abandon(): void } {
+  const { hostname, port } = new URL(url);
+  const pending = httpRequest({ host: hostname, port, method: 'POST', path: `/call/${fn}`, agent: false });
+  pending.on('error', () => {});
+  pending.end(JSON.stringify(args));
+  return { abandon: () => pending.destroy() };
+}
