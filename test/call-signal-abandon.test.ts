@@ -19,6 +19,14 @@ function probe(placed: boolean | undefined) {
   };
 }
 
+/** A fresh signal with a listener set, as piscina (or a CallLimit) sets one while the call is out. */
+function listenedSignal() {
+  const signal = new CallSignal();
+  const listener = vi.fn();
+  signal.addEventListener('abort', listener);
+  return { signal, listener };
+}
+
 describe('CallSignal.abandon', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -26,26 +34,20 @@ describe('CallSignal.abandon', () => {
 
   it('aborts at once a call that is queued, whose place is unknown, or that was never placed', () => {
     for (const placed of [false, undefined]) {
-      const signal = new CallSignal();
-      const listener = vi.fn();
-      signal.addEventListener('abort', listener);
+      const { signal, listener } = listenedSignal();
       signal.placedBy(probe(placed), signal);
       signal.abandon('gone', 60_000);
       expect(listener).toHaveBeenCalledTimes(1);
       expect(signal.reason).toBe('gone');
     }
-    const unplaced = new CallSignal();
-    const listener = vi.fn();
-    unplaced.addEventListener('abort', listener);
-    unplaced.abandon('gone', 60_000);
-    expect(listener).toHaveBeenCalledTimes(1);
+    const unplaced = listenedSignal();
+    unplaced.signal.abandon('gone', 60_000);
+    expect(unplaced.listener).toHaveBeenCalledTimes(1);
   });
 
   it('asks about the signal piscina holds, and gives a placed call the grace, then aborts it', () => {
     vi.useFakeTimers();
-    const signal = new CallSignal();
-    const listener = vi.fn();
-    signal.addEventListener('abort', listener);
+    const { signal, listener } = listenedSignal();
     const held = {};
     const placement = probe(true);
     signal.placedBy(placement, held);
@@ -63,9 +65,7 @@ describe('CallSignal.abandon', () => {
 
   it('a placed call that settles within the grace is never aborted', () => {
     vi.useFakeTimers();
-    const signal = new CallSignal();
-    const listener = vi.fn();
-    signal.addEventListener('abort', listener);
+    const { signal, listener } = listenedSignal();
     signal.placedBy(probe(true), signal);
     signal.abandon('gone', 1_000);
     // Settling removes the listener, as piscina (or a CallLimit) does.
@@ -76,9 +76,7 @@ describe('CallSignal.abandon', () => {
   });
 
   it('a grace of 0, or a signal with nobody listening, aborts at once', () => {
-    const signal = new CallSignal();
-    const listener = vi.fn();
-    signal.addEventListener('abort', listener);
+    const { signal, listener } = listenedSignal();
     signal.placedBy(probe(true), signal);
     signal.abandon('gone', 0);
     expect(listener).toHaveBeenCalledTimes(1);
