@@ -114,7 +114,7 @@ export default defineScenario(import.meta.url, {
           rows,
           notes: [
             ...notes,
-            "caller-thread CPU: the main thread's own CPU time per call (Linux schedstat); here the main thread is the bottleneck",
+            "caller-thread CPU: the main thread's own CPU time per call (Linux schedstat); the bound here is each worker's round trip (one task at a time), not the main thread",
           ],
         },
         {
