@@ -33,9 +33,8 @@ export interface RedisServer {
 export async function startRedis(): Promise<RedisServer> {
   const program = redisService.path;
   if (program === undefined) throw new Error(redisService.message);
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hotworker-redis-'));
-  let child = await launch(program, port, dir);
+  let { port, child } = await launchOnFreePort(program, dir);
   let stopped = false;
   const stopChild = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -63,6 +62,21 @@ export async function startRedis(): Promise<RedisServer> {
   };
 }
 
+/**
+ * A port found free can be taken before redis-server binds it (test files run two at a time, and
+ * every outgoing connection takes a port from the same range): try another port then.
+ */
+async function launchOnFreePort(program: string, dir: string): Promise<{ port: number; child: ChildProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { port, child: await launch(program, port, dir) };
+    } catch (error) {
+      if (attempt === 3 || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
+}
+
 async function launch(program: string, port: number, dir: string): Promise<ChildProcess> {
   const child = spawn(
     program,
@@ -85,7 +99,8 @@ async function launch(program: string, port: number, dir: string): Promise<Child
       }
     };
     child.stdout?.on('data', onData);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the output, which says why, has been read in full by then.
+    child.once('close', (code) => {
       clearTimeout(timer);
       reject(new Error(`redis-server exited with ${code}:\n${output}`));
     });
