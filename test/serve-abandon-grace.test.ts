@@ -40,29 +40,34 @@ async function threadOf(url: string): Promise<number> {
   return answer.body as number;
 }
 
+/**
+ * A client starts `wait(ms)`, and closes its connection once the call runs: the serving thread
+ * before, and the one that answers once the call is gone from `/_hot/status`.
+ */
+async function threadsAroundAbandonedCall(url: string, ms: number): Promise<{ before: number; after: number }> {
+  const before = await threadOf(url);
+  const client = startCall(url, 'wait', [ms]);
+  await untilInFlight(url, 1);
+  client.abandon();
+  await untilInFlight(url, 0);
+  return { before, after: await threadOf(url) };
+}
+
 describe('serve: the grace of an abandoned call', () => {
   it('by default, a running call that finishes within the grace keeps its worker', async () => {
     const ws = workspace();
     const server = await serveOneThread(ws);
     expect((await status(server.url)).abandonGraceMs).toBe(1_000);
-    const before = await threadOf(server.url);
-    const client = startCall(server.url, 'wait', [200]);
-    await untilInFlight(server.url, 1);
-    client.abandon();
-    await untilInFlight(server.url, 0);
-    expect(await threadOf(server.url)).toBe(before);
+    const { before, after } = await threadsAroundAbandonedCall(server.url, 200);
+    expect(after).toBe(before);
   });
 
   it('--abandon-grace 0 ends the worker of a running call at once', async () => {
     const ws = workspace();
     const server = await serveOneThread(ws, ['--abandon-grace', '0']);
     expect((await status(server.url)).abandonGraceMs).toBe(0);
-    const before = await threadOf(server.url);
-    const client = startCall(server.url, 'wait', [600_000]);
-    await untilInFlight(server.url, 1);
-    client.abandon();
-    await untilInFlight(server.url, 0);
-    expect(await threadOf(server.url)).not.toBe(before);
+    const { before, after } = await threadsAroundAbandonedCall(server.url, 600_000);
+    expect(after).not.toBe(before);
   });
 
   it('drops a queued call at once, however long the grace', async () => {
