@@ -8,6 +8,7 @@ import type { Piscina } from 'piscina';
 import { type Artifact, bundleSource } from './build.js';
 import { CallLimit } from './call-limit.js';
 import { CallSignal, type SignalLike } from './call-signal.js';
+import { Coalescer, UnbegunCall } from './coalesce.js';
 import { deadline } from './deadline.js';
 import { HotError } from './errors.js';
 import { neverStarted } from './exit-settle.js';
@@ -62,6 +63,8 @@ export interface GenerationSettings {
   readonly resourceLimits: ResourceLimits | undefined;
   /** How an idle worker waits for its next task (the module option `atomics`). */
   readonly atomics: 'auto' | 'async' | 'sync';
+  /** Plain calls that wait for a thread travel in batches (the module option `coalesce`, src/coalesce.ts). */
+  readonly coalesce: boolean;
   /**
    * Told when a worker of a live generation dies on its own: `process.exit()`, an uncaught
    * exception (from a timer a task left behind, say), or running out of memory; whether or
@@ -73,6 +76,8 @@ export interface GenerationSettings {
    * it was sent to died before starting it (src/exit-settle.ts).
    */
   readonly onResend: (generation: Generation) => void;
+  /** Told the number of calls of each batch of waiting calls sent as one task (src/coalesce.ts). */
+  readonly onCoalesced: (calls: number) => void;
 }
 
 export class Generation {
@@ -110,6 +115,10 @@ export class Generation {
   #draining: Promise<DrainResult> | undefined;
   /** True when the pool was a standby pool handed this version, not booted for it. */
   #fromStandby = false;
+  /** Batches the plain calls that wait for a thread; undefined with `coalesce: false`. */
+  readonly #coalescer: Coalescer | undefined;
+  /** Out-of-memory deaths already reported through a call that failed of one. */
+  readonly #oomReported = new WeakSet<object>();
 
   private constructor(artifact: Artifact, version: VersionInfo, pool: Piscina, settings: GenerationSettings) {
     this.artifact = artifact;
@@ -120,6 +129,9 @@ export class Generation {
     this.#capacity = settings.maxThreads + settings.maxQueue;
     this.#onCrash = settings.onCrash;
     this.#onResend = settings.onResend;
+    this.#coalescer = settings.coalesce
+      ? new Coalescer(pool, settings.maxThreads, (task) => this.#sendNow(task), settings.onCoalesced)
+      : undefined;
   }
 
   /** Reports a worker's death, once the generation is live and until it ends (load failures are the upgrade's to report). */
@@ -157,6 +169,8 @@ export class Generation {
     });
     pool.on('message', (message: unknown) => {
       if (!isExitReport(message)) return;
+      // Before piscina rejects the batch the thread was running (coalesce.ts).
+      if (message.batch !== undefined) generation.#coalescer?.salvage(message.batch);
       // Report once the thread is gone and piscina has replaced it, so that a call made in
       // reaction to the event never lands on the dying worker.
       const dying = pool.threads.find((worker) => worker.threadId === message.threadId);
@@ -256,7 +270,8 @@ export class Generation {
     const pool = this.#pool;
     return {
       threads: pool.threads.length,
-      queued: pool.queueSize,
+      // A batch of waiting calls is one task to piscina: its calls not yet begun count each.
+      queued: pool.queueSize + (this.#coalescer?.waiting ?? 0),
       completed: pool.completed,
       utilization: pool.utilization,
     };
@@ -277,7 +292,7 @@ export class Generation {
   ): Promise<unknown> {
     // The common case, no per-call options and no timeout: nothing allocated beyond the task.
     if (options === undefined && channels === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, undefined, undefined, undefined);
+      return this.#track(fn, args, undefined, undefined, undefined, undefined, this.#coalescer?.accepts(fn) === true);
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -306,6 +321,7 @@ export class Generation {
     timeout: CallTimeout | undefined,
     channels: TaskChannels | undefined,
     reopen: (() => TaskChannels) | undefined = undefined,
+    batched = false,
   ): Promise<unknown> {
     // An ended pool takes no task: piscina, once destroyed, would start a new worker for it,
     // which nothing would ever end (a late `verify` call, a map() chunk sent after a drain cut).
@@ -313,13 +329,16 @@ export class Generation {
     this.#inFlight++;
     let task: PlainCall | CallTask = channels === undefined ? [fn, ...args] : { fn, args, ...channels };
     let resends = 0;
-    const failed = (error: unknown): Promise<unknown> => {
+    const failed = (reason: unknown): Promise<unknown> => {
+      // A call of a batch its worker never began (coalesce.ts) is as safe to send again.
+      const unbegun = reason instanceof UnbegunCall;
+      const error = unbegun ? reason.cause : reason;
       // Sent to a worker that exited before the task reached it (exit-settle.ts): nothing of it
       // ran, so it goes again, to a live worker of this same version. Not with transferred
       // objects: the dead worker took them. The ports of its callbacks or stream, which it took
       // too, are ours to open afresh (`reopen`).
       if (
-        neverStarted(error) &&
+        (unbegun || neverStarted(error)) &&
         resends < MAX_RESENDS &&
         this.#ending === undefined &&
         (reopen !== undefined || !options?.transferList?.length)
@@ -335,7 +354,11 @@ export class Generation {
       }
       this.#settled(undefined);
       const version = this.version.id;
-      if (isOutOfMemory(error)) this.#crashed(workerDeath(error, { version, fn }));
+      // The calls of one batch share their worker's death: it is reported once.
+      if (isOutOfMemory(error) && !(unbegun || this.#oomReported.has(error as object))) {
+        this.#oomReported.add(error as object);
+        this.#crashed(workerDeath(error, { version, fn }));
+      }
       throw callError(error, {
         fn,
         args,
@@ -347,11 +370,18 @@ export class Generation {
         transferred: options?.transferList !== undefined,
       });
     };
-    return this.#send(task, options).then(this.#settled, failed);
+    const sent = batched ? (this.#coalescer as Coalescer).add(fn, args) : this.#send(task, options);
+    return sent.then(this.#settled, failed);
   }
 
   #send(task: PlainCall | CallTask, options: RunOptions | undefined): Promise<unknown> {
     return options === undefined ? this.#pool.run(task) : this.#pool.run(task, options);
+  }
+
+  /** A batch (or a lone call) the coalescer sends at the end of its turn: by then the pool may have ended. */
+  #sendNow(task: PlainCall | CallTask): Promise<unknown> {
+    if (this.#ending !== undefined) return Promise.reject(this.#ended(Array.isArray(task) ? (task[0] as string) : (task as CallTask).fn));
+    return this.#pool.run(task);
   }
 
   /**

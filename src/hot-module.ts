@@ -198,7 +198,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     const version = versionOf(artifact, 1);
     // A crash before the module exists has no listener to tell; the load proof reports it.
     let module: HotModule<M> | undefined;
-    const tally: Tally = { crashes: 0, resentCalls: 0 };
+    const tally: Tally = { crashes: 0, resentCalls: 0, coalescedCalls: 0 };
     const first = await Generation.start(
       artifact,
       version,
@@ -265,7 +265,9 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
    * how many times a call was sent again to another worker of its version because the worker
    * it was sent to died before beginning it (at most 3 times per call: a call that never ran
    * is not failed for a death; a stream's or callbacks' channel is opened afresh for it; one
-   * that carried `transfer` is never sent again).
+   * that carried `transfer` is never sent again). A third, `coalescedCalls`, counts the calls
+   * that travelled to a worker in a batch with others, because they waited for a thread
+   * together (the module option `coalesce`).
    */
   get stats(): {
     current: Generation['stats'];
@@ -275,6 +277,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
     rollout: RolloutStatus | undefined;
     crashes: number;
     resentCalls: number;
+    coalescedCalls: number;
   } {
     const alive = [...this.#alive].map((generation) => ({
       version: generation.version,
@@ -294,6 +297,7 @@ export class HotModule<M = UntypedModule> extends EventEmitter<HotModuleEvents> 
       rollout: this.#router.status,
       crashes: this.#tally.crashes,
       resentCalls: this.#tally.resentCalls,
+      coalescedCalls: this.#tally.coalescedCalls,
     };
   }
 
@@ -900,10 +904,11 @@ function versionOf(artifact: Artifact, id: number): VersionInfo {
 interface Tally {
   crashes: number;
   resentCalls: number;
+  coalescedCalls: number;
 }
 
 function generationSettings(context: ModuleContext, tally: Tally, onCrash: (event: CrashEvent) => void): GenerationSettings {
-  const { minThreads, maxThreads, loadTimeout, callTimeout, maxQueue, resourceLimits, atomics } = context.options;
+  const { minThreads, maxThreads, loadTimeout, callTimeout, maxQueue, resourceLimits, atomics, coalesce } = context.options;
   return {
     minThreads,
     maxThreads,
@@ -912,12 +917,16 @@ function generationSettings(context: ModuleContext, tally: Tally, onCrash: (even
     maxQueue,
     resourceLimits,
     atomics,
+    coalesce,
     onCrash: (generation, error) => {
       tally.crashes++;
       onCrash({ version: generation.version, error });
     },
     onResend: () => {
       tally.resentCalls++;
+    },
+    onCoalesced: (calls) => {
+      tally.coalescedCalls += calls;
     },
   };
 }

@@ -33,6 +33,8 @@ export interface CallTask {
   readonly stream?: MessagePort;
   /** Set for a chunk of `map()`: `args` holds the chunk's inputs, each one call's only argument. */
   readonly map?: MapChunk;
+  /** Set for calls that waited together for a thread (src/coalesce.ts): `args` holds each call's own arguments. */
+  readonly batch?: CallBatch;
 }
 
 /**
@@ -60,6 +62,48 @@ export interface MapChunk {
 export interface SettledChunk {
   readonly values: unknown[];
   /** [index in the chunk, why], or undefined when every input succeeded. */
+  readonly failures: [number, Fault][] | undefined;
+}
+
+/** How a worker runs a batch of calls to one function, sent together while every worker was busy (src/coalesce.ts). */
+export interface CallBatch {
+  /** Names the batch in the worker's exit report, should its thread die while running it. */
+  readonly id: number;
+  /**
+   * One Int32 over a SharedArrayBuffer of the batch's own: how many of its calls the worker has
+   * begun, stored before each begins. The host reads it when the thread dies, which runs no
+   * JavaScript when it runs out of memory: the calls after it are sent again, never run twice.
+   */
+  readonly begun: Int32Array;
+}
+
+/** What a worker returns for a batch: each call's result, or why it failed, by index in the batch. */
+export interface BatchOutcome {
+  /** Always {@link BATCH_OUTCOME}: tells a batch's answer apart from a call's result (workers/guard-response.ts). */
+  readonly kind: typeof BATCH_OUTCOME;
+  readonly values: unknown[];
+  /** [index in the batch, why], or undefined when every call succeeded. */
+  readonly failures: [number, Fault][] | undefined;
+  /** Milliseconds the worker spent on the batch's calls, from the first one's start to the last one's end. */
+  readonly ms: number;
+}
+
+export const BATCH_OUTCOME = 'hotworker:batch';
+
+export function isBatchOutcome(value: unknown): value is BatchOutcome {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as BatchOutcome).kind === BATCH_OUTCOME &&
+    Array.isArray((value as BatchOutcome).values)
+  );
+}
+
+/** What a batch cut short by its thread's death had done: the answers of its first `finished` calls. */
+export interface BatchSalvage {
+  readonly id: number;
+  readonly finished: number;
+  readonly values: unknown[];
   readonly failures: [number, Fault][] | undefined;
 }
 
@@ -178,6 +222,8 @@ export interface ExitReport {
   readonly threadId: number;
   readonly code: number;
   readonly error: SerializedError | undefined;
+  /** The batch the thread was running, if any: the answers of the calls it finished. */
+  readonly batch?: BatchSalvage | undefined;
 }
 
 export const EXIT_REPORT = 'hotworker:exit';

@@ -29,6 +29,7 @@ import {
   TASK_COUNT_REPORT,
   type TaskCountReport,
 } from '../src/protocol.js';
+import { batchSalvage, runBatch } from './batch.js';
 import { importBundle } from './bundle.js';
 import { reviveCallbacks } from './callbacks.js';
 import { commonJsNamespace } from './commonjs.js';
@@ -111,7 +112,13 @@ process.on('uncaughtExceptionMonitor', (error) => {
   fatal = error;
 });
 process.on('exit', (code) => {
-  report({ type: EXIT_REPORT, threadId, code, error: fatal === undefined ? undefined : serializeError(fatal) });
+  report({
+    type: EXIT_REPORT,
+    threadId,
+    code,
+    error: fatal === undefined ? undefined : serializeError(fatal),
+    batch: batchSalvage(),
+  });
 });
 
 /** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
@@ -144,6 +151,11 @@ function route(task: PlainCall | CallTask): unknown {
     const fn = functions.get(task.fn);
     if (fn === undefined) throw missing(task.fn);
     return runChunk(fn, task.args, task.map);
+  }
+  if (task.batch !== undefined) {
+    const fn = functions.get(task.fn);
+    if (fn === undefined) throw missing(task.fn);
+    return runBatch(fn, task.args as readonly (readonly unknown[])[], task.batch);
   }
   if (task.callbacks !== undefined || task.stream !== undefined) return dispatchWithChannels(task);
   const fn = functions.get(task.fn);

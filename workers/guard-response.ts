@@ -9,7 +9,7 @@
  */
 import { MessagePort } from 'node:worker_threads';
 import { locateCloneFailure } from '../src/clone.js';
-import { FAULT, type Fault, isFault, serializeError } from '../src/protocol.js';
+import { type BatchOutcome, FAULT, type Fault, isBatchOutcome, isFault, serializeError } from '../src/protocol.js';
 
 /** The shape of piscina's task response (piscina/dist/worker.js `onMessage`). */
 interface Response {
@@ -31,6 +31,8 @@ export function guardResponses(): void {
       return post.call(this, message, transfer);
     } catch (error) {
       if (!isResponse(message)) throw error;
+      // A batch's answer: only the calls whose results would not clone fail, each on its own.
+      if (isBatchOutcome(message.result)) return post.call(this, { ...message, result: withoutUncloneable(message.result) });
       return post.call(this, { ...message, result: null, error: replacement(message, error) });
     }
   } as typeof post;
@@ -44,6 +46,19 @@ function isResponse(message: unknown): message is Response {
     'result' in message &&
     'error' in message
   );
+}
+
+/** The batch's outcome with each result that would not clone moved to its failures, as a clone fault. */
+function withoutUncloneable(outcome: BatchOutcome): BatchOutcome {
+  const values = [...outcome.values];
+  const failures: [number, Fault][] = [...(outcome.failures ?? [])];
+  values.forEach((value, i) => {
+    const found = locateCloneFailure(value, 'result');
+    if (found === undefined) return;
+    values[i] = undefined;
+    failures.push([i, { [FAULT]: 'clone', path: found.path, what: found.what, cause: serializeError(found.cause) }]);
+  });
+  return { ...outcome, values, failures: failures.length === 0 ? undefined : failures };
 }
 
 /** A cloneable fault for what failed to post: the result, or a user error with uncloneable props. */

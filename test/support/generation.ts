@@ -5,7 +5,7 @@
 import { type Artifact, buildArtifact } from 'hotworker';
 import type { Workspace } from './workspace.js';
 
-/** One thread, no queue limit, no call timeout, crashes and re-sends ignored. */
+/** One thread, no queue limit, no call timeout, no batches of waiting calls, crashes and re-sends ignored. */
 export const ONE_THREAD = {
   minThreads: 1,
   maxThreads: 1,
@@ -14,8 +14,10 @@ export const ONE_THREAD = {
   callTimeout: Number.POSITIVE_INFINITY,
   resourceLimits: undefined,
   atomics: 'async' as const,
+  coalesce: false,
   onCrash: () => {},
   onResend: () => {},
+  onCoalesced: () => {},
 };
 
 /** Builds `fixture` (a file of test/fixtures) and gives the artifact with version 1 of it, not loaded yet. */

@@ -1,0 +1,139 @@
+// Plain calls that wait for a thread together travel to a worker as one batch (src/coalesce.ts,
+// workers/batch.ts). Each keeps its own outcome: its result, its own error, its clone failure,
+// and, when the thread dies during the batch, the answer it had or a new send if it never began.
+import { HotError, type HotModule } from 'hotworker';
+import { describe, expect, it } from 'vitest';
+import { workspace } from './support/workspace.js';
+
+type Coalesce = typeof import('./fixtures/coalesce.ts');
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Makes `n` calls in one turn, on a module whose one thread is busy with the first: the rest wait together. */
+function burst<T>(n: number, call: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
+  return Promise.allSettled(range(n).map(call));
+}
+
+async function open(options: { coalesce?: boolean } = {}): Promise<HotModule<Coalesce>> {
+  const ws = workspace();
+  return ws.hot<Coalesce>(ws.copy('coalesce.ts'), { threads: 1, ...options });
+}
+
+describe('calls that wait for a thread together', () => {
+  it('travel in batches, each with its own result, in the order made', async () => {
+    const mod = await open();
+    const results = await Promise.all(range(300).map((i) => mod.api.echo(i)));
+    expect(results).toEqual(range(300));
+    // The first call runs alone and the second waits in the pool's queue: the rest are batched.
+    expect(mod.stats.coalescedCalls).toBe(298);
+  });
+
+  it('each go as a task of their own with `coalesce: false`', async () => {
+    const mod = await open({ coalesce: false });
+    expect(await Promise.all(range(300).map((i) => mod.api.echo(i)))).toEqual(range(300));
+    expect(mod.stats.coalescedCalls).toBe(0);
+  });
+
+  it('are never batched while no call waits: calls one at a time each go alone', async () => {
+    const mod = await open();
+    for (const i of range(20)) expect(await mod.api.echo(i)).toBe(i);
+    expect(mod.stats.coalescedCalls).toBe(0);
+  });
+
+  it('with a call option, go alone', async () => {
+    const mod = await open();
+    const results = await Promise.all(range(50).map((i) => mod.run('echo', [i], { timeout: 10_000 })));
+    expect(results).toEqual(range(50));
+    expect(mod.stats.coalescedCalls).toBe(0);
+  });
+
+  it('each reject with the error the function threw, as a lone call does', async () => {
+    const mod = await open();
+    const alone = await mod.api.oddThrows(1).catch((error: unknown) => error);
+    const outcomes = await burst(40, (i) => mod.api.oddThrows(i));
+    expect(mod.stats.coalescedCalls).toBeGreaterThan(0);
+    for (const i of range(40)) {
+      const outcome = outcomes[i];
+      if (i % 2 === 0) {
+        expect(outcome).toEqual({ status: 'fulfilled', value: i });
+        continue;
+      }
+      expect(outcome?.status).toBe('rejected');
+      const error = (outcome as PromiseRejectedResult).reason;
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error).toMatchObject({ name: 'TypeError', message: `odd input ${i}`, code: 'E_ODD' });
+      // The same kind of stack as a lone call's: the user's own line first.
+      expect(String(error.stack).split('\n')[1]).toBe(String((alone as Error).stack).split('\n')[1]);
+    }
+  });
+
+  for (const kind of ['function', 'collator'] as const) {
+    it(`a result that cannot cross threads (a ${kind}) fails its own call only, ERR_HOT_CLONE`, async () => {
+      const mod = await open();
+      const outcomes = await burst(30, (i) => mod.api.badResultAt(i, 20, kind));
+      expect(mod.stats.coalescedCalls).toBeGreaterThan(0);
+      for (const i of range(30)) {
+        if (i === 20) {
+          const error = (outcomes[i] as PromiseRejectedResult).reason;
+          expect(HotError.is(error, 'ERR_HOT_CLONE')).toBe(true);
+          expect(error.path).toBe(kind === 'function' ? 'result.f' : 'result.c');
+        } else {
+          expect(outcomes[i]).toEqual({ status: 'fulfilled', value: i });
+        }
+      }
+    });
+  }
+
+  it('when the thread exits during a batch: the calls it finished answer, the one it ran fails, the rest run again', async () => {
+    const mod = await open();
+    // Measured quick first: the burst then goes as one batch (its first two calls aside), and
+    // the thread dies with calls finished before the one it runs and calls not begun after it.
+    await Promise.all(range(40).map((i) => mod.api.exitAt(i, -1)));
+    const before = mod.stats.coalescedCalls;
+    const outcomes = await burst(60, (i) => mod.api.exitAt(i, 30));
+    expect(mod.stats.coalescedCalls - before).toBe(58);
+    for (const i of range(60)) {
+      if (i === 30) {
+        expect((outcomes[i] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT', exitCode: 7 });
+      } else {
+        expect(outcomes[i]).toEqual({ status: 'fulfilled', value: i });
+      }
+    }
+    // The calls after it in its batch were never begun: each was sent again once.
+    expect(mod.stats.resentCalls).toBeGreaterThan(0);
+  });
+
+  it('of an async function run one at a time in their worker', async () => {
+    const mod = await open();
+    const results = await Promise.all(range(40).map((i) => mod.api.overlap(i)));
+    expect(mod.stats.coalescedCalls).toBeGreaterThan(0);
+    expect(results).toEqual(range(40).map((i) => [i, 1]));
+  });
+
+  it('of a function measured slower than a batch may hold are no longer batched', async () => {
+    const mod = await open();
+    // The first batch of a function is small and measures it: 3 ms a call, over the 1 ms budget.
+    await Promise.all(range(8).map(() => mod.api.busy(3)));
+    const measured = mod.stats.coalescedCalls;
+    expect(measured).toBeGreaterThan(0);
+    await Promise.all(range(8).map(() => mod.api.busy(3)));
+    expect(mod.stats.coalescedCalls).toBe(measured);
+  });
+
+  it('spread over every thread of the pool', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<Coalesce>(ws.copy('coalesce.ts'), { threads: 2 });
+    // Measured quick first, so that the burst after it is cut by the threads, not by the first batch's size.
+    await Promise.all(range(50).map(() => mod.api.busy(0)));
+    const threads = await Promise.all(range(200).map(() => mod.api.busy(0)));
+    expect(mod.stats.coalescedCalls).toBeGreaterThan(100);
+    expect(new Set(threads).size).toBe(2);
+  });
+
+  it('refuses a `coalesce` that is not a boolean', async () => {
+    await expect(open({ coalesce: 'yes' as unknown as boolean })).rejects.toMatchObject({
+      code: 'ERR_HOT_INVALID_OPTION',
+      message: expect.stringContaining('`coalesce`'),
+    });
+  });
+});
