@@ -3,6 +3,8 @@
  * threads. Contenders alternate batch by batch (lib/interleave.js) on fresh pools each run;
  * ratios pair contenders within a run. The floor is the same work pipelined over bare
  * MessagePorts; the best peer is the fastest of tinypool, workerpool and poolifier in each run.
+ * hotworker runs twice: with its defaults (calls that wait together travel in batches,
+ * src/coalesce.ts) and with `coalesce: false` (one task per call, as piscina).
  */
 
 import { kindOf } from './01-call-overhead.js';
@@ -12,6 +14,7 @@ import {
   direct,
   hotworkerApi,
   hotworkerCall,
+  hotworkerSolo,
   messagePort,
   openAll,
   peers,
@@ -35,7 +38,7 @@ export default defineScenario(import.meta.url, {
   title: `Throughput: trivial calls in flight in batches, ${THREADS} threads`,
   async run({ quick, scratch }) {
     const params = { runs: quick ? 1 : 7, batch: 1_000, batchesPerRun: quick ? 3 : 20, threads: THREADS };
-    const contenders = [direct, ...threaded];
+    const contenders = [direct, ...threaded, hotworkerSolo];
     const progress = new Progress('throughput', params.runs * params.batchesPerRun);
     const dir = scratch();
     const rate = new Map(contenders.map((c) => [c.name, []]));
@@ -114,7 +117,7 @@ export default defineScenario(import.meta.url, {
           rows,
           notes: [
             ...notes,
-            "caller-thread CPU: the main thread's own CPU time per call (Linux schedstat); the bound here is each worker's round trip (one task at a time), not the main thread",
+            "caller-thread CPU: the main thread's own CPU time per call (Linux schedstat). piscina and the peers send a worker one task at a time, so each worker's round trip bounds them, not the main thread; hotworker sends the calls that wait for a thread together in batches (module option `coalesce`, on by default), so its bound is its own work per call; with `coalesce: false` it is piscina's round trip again",
           ],
         },
         {

@@ -38,7 +38,7 @@ export default defineScenario(import.meta.url, {
     const inputs = Array.from({ length: params.inputs }, (_, i) => i);
     const fibInputs = new Array(params.fibInputs).fill(FIB_N);
     const dir = scratch();
-    const rates = { map: [], mapDefault: [], chunked: [], oneCall: [], fibMap: [], fibChunked: [], fibSerial: [] };
+    const rates = { map: [], mapDefault: [], chunked: [], oneCall: [], oneCallCoalesced: [], fibMap: [], fibChunked: [], fibSerial: [] };
     const progress = new Progress('map', params.runs);
     for (let run = 0; run < params.runs; run++) {
       const module = await hot(fileURLToPath(new URL('./fixtures/work.js', import.meta.url)), {
@@ -46,7 +46,16 @@ export default defineScenario(import.meta.url, {
         standbyDelay: 0,
         cacheDir: `${dir}/.hotworker`,
       });
+      // One call per input as a task of its own (the issue's "one task per item"): calls that
+      // wait together would otherwise travel in batches (src/coalesce.ts), measured apart.
+      const solo = await hot(fileURLToPath(new URL('./fixtures/work.js', import.meta.url)), {
+        threads: THREADS,
+        standbyDelay: 0,
+        coalesce: false,
+        cacheDir: `${dir}/.hotworker`,
+      });
       await steady(module);
+      await steady(solo);
       const pool = new Piscina({
         filename: fileURLToPath(new URL('./fixtures/piscina-chunk.js', import.meta.url)),
         minThreads: THREADS,
@@ -59,10 +68,10 @@ export default defineScenario(import.meta.url, {
         }
         return (await Promise.all(tasks)).flat();
       };
-      const oneCall = async () => {
+      const oneCall = async (through) => {
         for (let offset = 0; offset < params.oneCallInputs; offset += 1_000) {
           const calls = new Array(1_000);
-          for (let i = 0; i < 1_000; i++) calls[i] = module.api.noop(inputs[offset + i]);
+          for (let i = 0; i < 1_000; i++) calls[i] = through.api.noop(inputs[offset + i]);
           await Promise.all(calls);
         }
       };
@@ -77,7 +86,8 @@ export default defineScenario(import.meta.url, {
           { name: 'map', block: () => check(module.map('noop', inputs, { chunkSize: CHUNK }), params.inputs) },
           { name: 'mapDefault', block: () => check(module.map('noop', inputs), params.inputs) },
           { name: 'chunked', block: () => check(chunked(inputs), params.inputs) },
-          { name: 'oneCall', block: oneCall },
+          { name: 'oneCall', block: () => oneCall(solo) },
+          { name: 'oneCallCoalesced', block: () => oneCall(module) },
           { name: 'fibMap', block: () => check(module.map('fib', fibInputs), params.fibInputs) },
           { name: 'fibChunked', block: () => check(chunked(fibInputs, 'fib'), params.fibInputs) },
           { name: 'fibSerial', block: async () => fibInputs.map((n) => fib(n)) },
@@ -86,10 +96,11 @@ export default defineScenario(import.meta.url, {
       );
       const rounds = quick ? 1 : 2;
       for (const [name, { wallMs }] of totals) {
-        const count = name === 'oneCall' ? params.oneCallInputs : name.startsWith('fib') ? params.fibInputs : params.inputs;
+        const count = name.startsWith('oneCall') ? params.oneCallInputs : name.startsWith('fib') ? params.fibInputs : params.inputs;
         rates[name].push((count * rounds * 1000) / wallMs[0]);
       }
       await module.close();
+      await solo.close();
       await pool.destroy();
       progress.tick();
     }
@@ -114,12 +125,19 @@ export default defineScenario(import.meta.url, {
             row('hotworker map(), default chunkSize', rates.mapDefault, rates.chunked),
             row(`raw piscina (defaults), hand-chunked by ${CHUNK}`, rates.chunked),
             row(
-              `hotworker api.noop(), one call per input (${params.oneCallInputs.toLocaleString('en-US')} inputs)`,
+              `hotworker api.noop(), one call per input, each a task (coalesce: false; ${params.oneCallInputs.toLocaleString('en-US')} inputs, 1,000 in flight)`,
               rates.oneCall,
               rates.chunked,
             ),
+            row(
+              `hotworker api.noop(), one call per input, waiting calls in batches (the default; ${params.oneCallInputs.toLocaleString('en-US')} inputs, 1,000 in flight)`,
+              rates.oneCallCoalesced,
+              rates.chunked,
+            ),
           ],
-          notes: [`map() / one call per input: ${ratio(vsOneCall)}`],
+          notes: [
+            `map() / one call per input, each a task: ${ratio(vsOneCall)}; / one call per input in batches: ${ratio(pairedRatio(rates.map, rates.oneCallCoalesced))}`,
+          ],
         },
         {
           title: `${params.fibInputs.toLocaleString('en-US')} × fib(${FIB_N}): inputs/s, median (min–max) of ${params.runs} runs`,
@@ -144,8 +162,8 @@ export default defineScenario(import.meta.url, {
           value: vsChunked.median,
         },
         {
-          name: 'map() inputs/s vs one call per input',
-          baseline: 'hotworker api, one call per input',
+          name: 'map() inputs/s vs one call per input, each a task',
+          baseline: 'hotworker api, one call per input (coalesce: false)',
           figure: ratio(vsOneCall),
           goal: `≥ ${TARGET_VS_ONE_CALL}×`,
           met: vsOneCall.median >= TARGET_VS_ONE_CALL,

@@ -174,6 +174,19 @@ export const hotworkerSync = {
   },
 };
 
+/**
+ * A hotworker module with `coalesce: false`: every call a task of its own, even while calls
+ * wait for a thread. Its path is piscina's, plus hotworker's own work per call.
+ */
+export const hotworkerSolo = {
+  name: 'hotworker-solo',
+  label: 'hotworker api.noop() (coalesce: false)',
+  async open(threads, { scratch }) {
+    const module = await hot(fixture('work.js'), { threads, standbyDelay: 0, coalesce: false, cacheDir: join(scratch, '.hotworker') });
+    return { call: (x) => module.api.noop(x), fib: (n) => module.api.fib(n), close: () => module.close(), module };
+  },
+};
+
 /** The peers, for "best peer" figures. */
 export const peers = [tinypool, workerpoolContender, poolifier];
 
