@@ -98,6 +98,8 @@ export class Generation {
   #holds = 0;
   /** Calls in flight (holds aside) from which {@link full} is true: `maxThreads` running plus `maxQueue` waiting. */
   readonly #capacity: number;
+  /** The pool's `maxThreads`: below as many calls in flight, a thread is free and no call waits. */
+  readonly #threads: number;
   /** Resolves the drain's wait; only set while a drain waits. */
   #onIdle: (() => void) | undefined;
   /** Ends a drained pool's wait for `endNotBefore` at once; only set while it waits. */
@@ -127,6 +129,7 @@ export class Generation {
     this.#placement = placementOf(pool);
     this.#callTimeout = settings.callTimeout;
     this.#capacity = settings.maxThreads + settings.maxQueue;
+    this.#threads = settings.maxThreads;
     this.#onCrash = settings.onCrash;
     this.#onResend = settings.onResend;
     this.#coalescer = settings.coalesce
@@ -292,7 +295,11 @@ export class Generation {
   ): Promise<unknown> {
     // The common case, no per-call options and no timeout: nothing allocated beyond the task.
     if (options === undefined && channels === undefined && this.#callTimeout === Number.POSITIVE_INFINITY) {
-      return this.#track(fn, args, undefined, undefined, undefined, undefined, this.#coalescer?.accepts(fn) === true);
+      // Calls wait only once every thread is busy: before that, one comparison, and the call goes alone.
+      if (this.#inFlight - this.#holds < this.#threads || this.#coalescer === undefined || !this.#coalescer.accepts(fn)) {
+        return this.#track(fn, args, undefined, undefined, undefined);
+      }
+      return this.#track(fn, args, undefined, undefined, undefined, undefined, true);
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);

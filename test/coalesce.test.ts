@@ -3,9 +3,11 @@
 // and, when the thread dies during the batch, the answer it had or a new send if it never began.
 import { HotError, type HotModule } from 'hotworker';
 import { describe, expect, it } from 'vitest';
+import { heldModule } from './support/held.js';
 import { workspace } from './support/workspace.js';
 
 type Coalesce = typeof import('./fixtures/coalesce.ts');
+type Versioned = typeof import('./fixtures/versioned.ts');
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -128,6 +130,32 @@ describe('calls that wait for a thread together', () => {
     const threads = await Promise.all(range(200).map(() => mod.api.busy(0)));
     expect(mod.stats.coalescedCalls).toBeGreaterThan(100);
     expect(new Set(threads).size).toBe(2);
+  });
+
+  it('count one each in `stats.current.queued` while they wait, not one per batch', async () => {
+    const { mod, held, busy } = await heldModule(workspace());
+    const calls = range(10).map(() => mod.api.record(new SharedArrayBuffer(4)));
+    // Sent at the end of the turn: one call alone in the pool's queue, the rest in batches.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(mod.stats.coalescedCalls).toBeGreaterThan(0);
+    expect(mod.stats.current.queued).toBe(10);
+    held.open();
+    await busy;
+    expect(await Promise.all(calls)).toEqual(range(10).map(() => 1));
+    expect(mod.stats.current.queued).toBe(0);
+  });
+
+  it('made before an upgrade answer from the version they were made on, and none fails', async () => {
+    const ws = workspace();
+    const path = ws.copy('versioned.ts');
+    const mod = await ws.hot<Versioned>(path, { threads: 1 });
+    const before = Promise.all(range(200).map(() => mod.api.version()));
+    ws.write('versioned.ts', ws.fixture('versioned.ts').replace('VERSION = 1', 'VERSION = 2'));
+    await mod.upgrade();
+    const after = await Promise.all(range(200).map(() => mod.api.version()));
+    expect(await before).toEqual(range(200).map(() => 1));
+    expect(after).toEqual(range(200).map(() => 2));
+    expect(mod.stats.coalescedCalls).toBeGreaterThan(300);
   });
 
   it('refuses a `coalesce` that is not a boolean', async () => {
