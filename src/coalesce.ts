@@ -26,6 +26,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Piscina } from 'piscina';
+import { neverStarted } from './exit-settle.js';
 import { type BatchOutcome, type BatchSalvage, type CallTask, type Fault, isBatchOutcome, isFault, type PlainCall } from './protocol.js';
 
 /** Most calls in one batch. */
@@ -41,11 +42,18 @@ const SMOOTHING = 0.3;
 
 /** A call of a batch that its worker never began: safe to send again (src/generation.ts). */
 export class UnbegunCall {
-  /** What ended the batch: the thread's death, or the end of the pool. */
+  /** What ended the batch: the thread's death, the end of the pool, or a failed send. */
   readonly cause: unknown;
+  /**
+   * True when the batch reached a worker that died before beginning this call (a re-send
+   * `stats.resentCalls` counts). False when the batch never left this thread (an argument of
+   * one of its calls could not be cloned): its calls go again alone, and only that one fails.
+   */
+  readonly reachedWorker: boolean;
 
-  constructor(cause: unknown) {
+  constructor(cause: unknown, reachedWorker: boolean) {
     this.cause = cause;
+    this.reachedWorker = reachedWorker;
   }
 }
 
@@ -187,7 +195,7 @@ export class Coalescer {
 
   /**
    * The batch failed as a whole: a fault before any call ran (the function is missing from the
-   * worker), the thread's death, or the pool's end. Of a death, the calls the worker finished
+   * worker), the thread's death, the pool's end, or its send (an argument that cannot be cloned). Of a death, the calls the worker finished
    * get their answers when its exit report had them, and those it never began get {@link UnbegunCall}.
    */
   #broken(id: number, begun: number, entries: Entry[], error: unknown): void {
@@ -199,8 +207,10 @@ export class Coalescer {
     }
     const finished = salvage === undefined ? 0 : Math.min(salvage.finished, begun);
     if (salvage !== undefined) settle(entries, salvage, finished);
+    // Begun, or vouched for as having reached a worker that died before it (exit-settle.ts).
+    const reachedWorker = begun > 0 || neverStarted(error);
     for (let i = finished; i < entries.length; i++) {
-      (entries[i] as Entry).reject(i >= begun ? new UnbegunCall(error) : error);
+      (entries[i] as Entry).reject(i >= begun ? new UnbegunCall(error, reachedWorker) : error);
     }
   }
 

@@ -351,7 +351,8 @@ export class Generation {
         (reopen !== undefined || !options?.transferList?.length)
       ) {
         resends++;
-        this.#onResend(this);
+        // Not a re-send after a death: a batch that never left this thread goes again call by call.
+        if (!unbegun || reason.reachedWorker) this.#onResend(this);
         if (reopen !== undefined) {
           const again = reopen();
           task = { fn, args, ...again };

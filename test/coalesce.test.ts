@@ -86,6 +86,23 @@ describe('calls that wait for a thread together', () => {
     });
   }
 
+  it('an argument that cannot be cloned fails its own call only, ERR_HOT_CLONE, and counts no re-send', async () => {
+    const mod = await open();
+    const outcomes = await burst(30, (i) => mod.api.echo(i === 20 ? (new WeakMap() as unknown as number) : i));
+    expect(mod.stats.coalescedCalls).toBeGreaterThan(0);
+    for (const i of range(30)) {
+      if (i === 20) {
+        const error = (outcomes[i] as PromiseRejectedResult).reason;
+        expect(HotError.is(error, 'ERR_HOT_CLONE')).toBe(true);
+        expect(error.path).toBe('args[0]');
+      } else {
+        expect(outcomes[i]).toEqual({ status: 'fulfilled', value: i });
+      }
+    }
+    // Its batch never left this thread: no worker died, so nothing counts as a re-send.
+    expect(mod.stats.resentCalls).toBe(0);
+  });
+
   it('when the thread exits during a batch: the calls it finished answer, the one it ran fails, the rest run again', async () => {
     const mod = await open();
     // Measured quick first: the burst then goes as one batch (its first two calls aside), and
