@@ -27,7 +27,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Piscina } from 'piscina';
 import { neverStarted } from './exit-settle.js';
-import { type BatchOutcome, type BatchSalvage, type CallTask, type Fault, isBatchOutcome, isFault, type PlainCall } from './protocol.js';
+import { type BatchOutcome, type BatchSalvage, type CallTask, type Fault, isFault, type PlainCall } from './protocol.js';
 
 /** Most calls in one batch. */
 export const MAX_BATCH = 256;
@@ -172,7 +172,7 @@ export class Coalescer {
     this.#send({ fn, args: entries.map((entry) => entry.args), batch: { id, begun } }).then(
       (outcome) => {
         this.#pending.delete(pending);
-        this.#answered(id, fn, entries, outcome);
+        this.#answered(id, fn, entries, outcome as BatchOutcome);
       },
       (error: unknown) => {
         this.#pending.delete(pending);
@@ -181,14 +181,10 @@ export class Coalescer {
     );
   }
 
-  #answered(id: number, fn: string, entries: Entry[], outcome: unknown): void {
+  /** A batch's task resolves only with the worker's {@link BatchOutcome} (workers/batch.ts). */
+  #answered(id: number, fn: string, entries: Entry[], outcome: BatchOutcome): void {
     // Answered just before its thread died: the exit report's copy is not needed.
     this.#salvaged.delete(id);
-    if (!isBatchOutcome(outcome)) {
-      const error = new Error(`a batch of ${fn}() was answered with something other than its calls' results`);
-      for (const entry of entries) entry.reject(error);
-      return;
-    }
     this.#measured(fn, outcome.ms / entries.length);
     settle(entries, outcome, entries.length);
   }
