@@ -124,6 +124,20 @@ describe('calls that wait for a thread together', () => {
     expect(mod.stats.crashes).toBe(1);
   });
 
+  it('when the answers a dying thread had cannot be posted, its exit is still reported and no call hangs', async () => {
+    const mod = await open();
+    await Promise.all(range(40).map((i) => mod.api.collatorThenExit(i, -1, -1)));
+    // Input 20 answers what only the post refuses; input 30 ends the thread: its exit report
+    // cannot carry the batch's answers, so it goes without them.
+    const outcomes = await burst(60, (i) => mod.api.collatorThenExit(i, 20, 30));
+    expect(mod.stats.crashes).toBe(1);
+    expect((outcomes[30] as PromiseRejectedResult).reason).toMatchObject({ code: 'ERR_HOT_WORKER_EXIT', exitCode: 7 });
+    // The calls it finished lost their answers with it; those it never began ran on the new worker.
+    for (const i of range(60).slice(2, 30))
+      expect(outcomes[i]).toMatchObject({ status: 'rejected', reason: { code: 'ERR_HOT_WORKER_EXIT' } });
+    for (const i of range(60).slice(31)) expect(outcomes[i]).toEqual({ status: 'fulfilled', value: i });
+  });
+
   it('of an async function run one at a time in their worker', async () => {
     const mod = await open();
     const results = await Promise.all(range(40).map((i) => mod.api.overlap(i)));

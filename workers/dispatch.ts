@@ -112,13 +112,13 @@ process.on('uncaughtExceptionMonitor', (error) => {
   fatal = error;
 });
 process.on('exit', (code) => {
-  report({
-    type: EXIT_REPORT,
-    threadId,
-    code,
-    error: fatal === undefined ? undefined : serializeError(fatal),
-    batch: batchSalvage(),
-  });
+  const exit: ExitReport = { type: EXIT_REPORT, threadId, code, error: fatal === undefined ? undefined : serializeError(fatal) };
+  try {
+    report({ ...exit, batch: batchSalvage() });
+  } catch {
+    // An answer of the batch that only the post finds uncloneable: report the exit without them.
+    report(exit);
+  }
 });
 
 /** piscina calls this for every task. A thrown {@link Fault} reaches the host as the rejection. */
