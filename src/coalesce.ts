@@ -66,11 +66,11 @@ interface Entry {
 /** What is known of one function's speed. */
 interface Timing {
   /** Milliseconds per call, smoothed over its batches. */
-  meanMs: number;
+  readonly meanMs: number;
   /** Calls one batch of it may hold. */
-  limit: number;
+  readonly limit: number;
   /** When it was last measured (`performance.now()`). */
-  at: number;
+  readonly at: number;
 }
 
 /**
@@ -81,13 +81,10 @@ export class Coalescer {
   readonly #pool: Piscina;
   readonly #threads: number;
   readonly #send: (task: PlainCall | CallTask) => Promise<unknown>;
-  /** Calls waiting for the end of this turn, by function. */
+  /** Calls waiting for the end of this turn, by function; a flush is queued while it holds any. */
   readonly #open = new Map<string, Entry[]>();
-  /** How many calls {@link #open} holds. */
-  #openCalls = 0;
   /** The batches sent and not yet answered. */
   readonly #pending = new Set<{ readonly size: number; readonly begun: Int32Array }>();
-  #flushQueued = false;
   #nextId = 1;
   readonly #timing = new Map<string, Timing>();
   /** What the batches cut short by their thread's death had answered, by batch id, until their rejection comes. */
@@ -116,7 +113,8 @@ export class Coalescer {
    * those of this turn not sent yet, and those of each batch sent that its worker has not begun.
    */
   get waiting(): number {
-    let calls = this.#openCalls;
+    let calls = 0;
+    for (const entries of this.#open.values()) calls += entries.length;
     for (const { size, begun } of this.#pending) calls += size - Math.max(1, Atomics.load(begun, 0));
     return calls;
   }
@@ -133,14 +131,10 @@ export class Coalescer {
   add(fn: string, args: readonly unknown[]): Promise<unknown> {
     let entries = this.#open.get(fn);
     if (entries === undefined) {
+      if (this.#open.size === 0) queueMicrotask(this.#flush);
       entries = [];
       this.#open.set(fn, entries);
     }
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(this.#flush);
-    }
-    this.#openCalls++;
     const list = entries;
     return new Promise((resolve, reject) => {
       list.push({ args, resolve, reject });
@@ -148,8 +142,6 @@ export class Coalescer {
   }
 
   readonly #flush = (): void => {
-    this.#flushQueued = false;
-    this.#openCalls = 0;
     for (const [fn, entries] of this.#open) {
       const size = Math.max(1, Math.min(this.#limit(fn), Math.ceil(entries.length / this.#threads)));
       for (let from = 0; from < entries.length; from += size) this.#dispatch(fn, entries.slice(from, from + size));
@@ -191,8 +183,9 @@ export class Coalescer {
 
   /**
    * The batch failed as a whole: a fault before any call ran (the function is missing from the
-   * worker), the thread's death, the pool's end, or its send (an argument that cannot be cloned). Of a death, the calls the worker finished
-   * get their answers when its exit report had them, and those it never began get {@link UnbegunCall}.
+   * worker), the thread's death, the pool's end, or its send (an argument that cannot be cloned).
+   * Of a death, the calls the worker finished get their answers when its exit report had them,
+   * and those it never began get {@link UnbegunCall}.
    */
   #broken(id: number, begun: number, entries: Entry[], error: unknown): void {
     const salvage = this.#salvaged.get(id);
@@ -219,15 +212,10 @@ export class Coalescer {
   }
 
   #measured(fn: string, msPerCall: number): void {
-    const timing = this.#timing.get(fn);
-    const meanMs = timing === undefined ? msPerCall : timing.meanMs + SMOOTHING * (msPerCall - timing.meanMs);
+    const before = this.#timing.get(fn);
+    const meanMs = before === undefined ? msPerCall : before.meanMs + SMOOTHING * (msPerCall - before.meanMs);
     const limit = Math.max(1, Math.min(MAX_BATCH, Math.floor(HOLD_BUDGET_MS / Math.max(meanMs, 1e-6))));
-    if (timing === undefined) this.#timing.set(fn, { meanMs, limit, at: performance.now() });
-    else {
-      timing.meanMs = meanMs;
-      timing.limit = limit;
-      timing.at = performance.now();
-    }
+    this.#timing.set(fn, { meanMs, limit, at: performance.now() });
   }
 }
 

@@ -137,9 +137,9 @@ export const poolifier = {
   },
 };
 
-/** A hotworker module, not yet steady: {@link openAll} waits for every module it opened at once. */
-function openHot(threads, scratch) {
-  return hot(fixture('work.js'), { threads, standbyDelay: 0, cacheDir: join(scratch, '.hotworker') });
+/** A hotworker module with `options`, not yet steady: {@link openAll} waits for every module it opened at once. */
+function openHot(threads, scratch, options = {}) {
+  return hot(fixture('work.js'), { threads, standbyDelay: 0, cacheDir: join(scratch, '.hotworker'), ...options });
 }
 
 export const hotworkerApi = {
@@ -169,7 +169,7 @@ export const hotworkerSync = {
   name: 'hotworker-sync',
   label: "hotworker api.noop() (atomics: 'sync')",
   async open(threads, { scratch }) {
-    const module = await hot(fixture('work.js'), { threads, standbyDelay: 0, atomics: 'sync', cacheDir: join(scratch, '.hotworker') });
+    const module = await openHot(threads, scratch, { atomics: 'sync' });
     return { call: (x) => module.api.noop(x), fib: (n) => module.api.fib(n), close: () => module.close(), module };
   },
 };
@@ -182,7 +182,7 @@ export const hotworkerSolo = {
   name: 'hotworker-solo',
   label: 'hotworker api.noop() (coalesce: false)',
   async open(threads, { scratch }) {
-    const module = await hot(fixture('work.js'), { threads, standbyDelay: 0, coalesce: false, cacheDir: join(scratch, '.hotworker') });
+    const module = await openHot(threads, scratch, { coalesce: false });
     return { call: (x) => module.api.noop(x), fib: (n) => module.api.fib(n), close: () => module.close(), module };
   },
 };
