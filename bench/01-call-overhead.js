@@ -40,10 +40,12 @@ export default defineScenario(import.meta.url, {
   async run({ quick, scratch }) {
     const placement = placementOf();
     const params = {
-      runs: quick ? 1 : 9,
+      // Unpinned, each run re-draws where the OS puts every thread (a 2–3× effect): more draws, a steadier median.
+      runs: quick ? 1 : 15,
       rounds: quick ? 3 : 24,
       callsPerBlock: 50,
-      warmupCalls: quick ? 300 : 1_000,
+      /** Per thread: every run opens fresh pools, whose threads start with cold code (see warmUp). */
+      warmupCallsPerThread: quick ? 300 : 5_000,
       threads: placement ? [1] : [1, 2],
     };
     // The module option atomics: 'sync' too, against piscina's defaults (the same wait).
@@ -89,7 +91,7 @@ async function measure(contenders, threads, params, { dir, progress, hung }) {
   const totals = new Map(contenders.map((c) => [c.name, { wallMs: [], cpuMs: [], callerCpuMs: [] }]));
   for (let run = 0; run < params.runs; run++) {
     const open = await openAll(contenders, threads, run, dir);
-    for (const { handle } of open) await warmUp(handle, params.warmupCalls);
+    for (const { handle } of open) await warmUp(handle, params.warmupCallsPerThread * threads);
     placeThreads();
     const one = await interleavedRuns(
       open.map(({ contender, handle }) => ({ name: contender.name, block: () => sequential(handle, params.callsPerBlock) })),
@@ -168,10 +170,22 @@ export function kindOf(contender) {
 
 /**
  * A concurrent burst, so that every thread has started and run hot code, then the sequential
- * calls measured: the path timed is the one warmed last. The other way round, hotworker's burst
- * travels in batches (src/coalesce.ts), and its plain path, its code re-optimizing, measured
- * 15–30 % slower over the next thousand calls (every thread on one CPU; 2,000 sequential calls
- * after the burst brought it back, at or under piscina's defaults).
+ * calls measured, until the code of both sides has reached its steady state: the latency a
+ * service sees for nearly all of its calls.
+ *
+ * The sequential calls come last, so the path timed is the one warmed last. The other way
+ * round, hotworker's burst travels in batches (src/coalesce.ts), and its plain path, its code
+ * re-optimizing, measured 15–30 % slower over the next thousand calls.
+ *
+ * Their number: every run opens fresh pools, and a fresh worker thread's code is still being
+ * optimized for its first few thousand calls. Against piscina's defaults, every thread on one
+ * CPU, only these two contenders, 9 runs, three processes each (bench history of issue 9),
+ * hotworker's median ratio read 1.04–1.08× after 1,000 calls (the count used until then),
+ * 0.92× after 5,000 and 0.89–0.90× after 10,000. The main thread's code was warm from the
+ * runs before in all of them: what 1,000 calls measured was the new worker thread's code still
+ * being optimized (hotworker's worker runs more of it than piscina's), not the cost per call.
+ * A freshly upgraded version's threads start cold too: the first thousands of calls after an
+ * upgrade pay that warm-up (README, "Benchmarks").
  */
 async function warmUp(handle, calls) {
   await Promise.all(Array.from({ length: 256 }, (_, i) => handle.call(i)));
