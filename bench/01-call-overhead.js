@@ -178,9 +178,9 @@ export function kindOf(contender) {
  * re-optimizing, measured 15–30 % slower over the next thousand calls.
  *
  * Their number: every run opens fresh pools, and a fresh worker thread's code is still being
- * optimized for its first few thousand calls. Against piscina's defaults, every thread on one
- * CPU, only piscina's defaults and hotworker's two contenders in the process, 9 runs of fresh
- * pools, three processes each (issue 9), hotworker's median ratio read 1.04–1.08× after 1,000
+ * optimized for its first few thousand calls. With only piscina's defaults and hotworker's two
+ * contenders in the process, every thread on one CPU, 9 runs of fresh pools, three processes
+ * each (issue 9), hotworker's median ratio to piscina's defaults read 1.04–1.08× after 1,000
  * calls (the count used until then), 0.92× after 5,000 and 0.89–0.90× after 10,000. After a
  * process's first run its main thread's code is warm, and the later runs read like the first:
  * what 1,000 calls measured was the new worker thread's code still being optimized
