@@ -52,4 +52,41 @@ describe('map() over an async input: back-pressure', () => {
     // Only the input that was running when it ended ran.
     expect(shared.count).toBe(1);
   });
+
+  it('reads nothing more once it has ended during a read of its input, and closes it', async () => {
+    const ws = workspace();
+    const mod = await ws.hot<MapFixture>(ws.copy('map.ts'), { threads: 1 });
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const read = { count: 0, closed: false };
+    async function* inputs() {
+      try {
+        read.count++;
+        yield 1;
+        // The map ends while it waits here for its second input.
+        await gate;
+        for (let i = 2; i <= 100; i++) {
+          read.count++;
+          yield i;
+        }
+      } finally {
+        read.closed = true;
+      }
+    }
+    const controller = new AbortController();
+    // A chunk of 4 is not full after one input: the map is reading when it ends.
+    const mapping = mod.map('square', inputs(), { chunkSize: 4, signal: controller.signal });
+    await turn();
+    expect(read.count).toBe(1);
+    controller.abort(new Error('enough'));
+    await expect(mapping).rejects.toThrow('enough');
+
+    open();
+    await expect.poll(() => read.closed).toBe(true);
+    // The read under way when it ended comes back; no other is made.
+    expect(read.count).toBe(2);
+    expect(mod.stats.inFlight).toBe(0);
+  });
 });
