@@ -60,6 +60,7 @@ describe('map() over an async input: back-pressure', () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
+    ws.defer(() => open());
     const read = { count: 0, closed: false };
     async function* inputs() {
       try {
