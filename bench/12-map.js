@@ -41,19 +41,17 @@ export default defineScenario(import.meta.url, {
     const rates = { map: [], mapDefault: [], chunked: [], oneCall: [], oneCallCoalesced: [], fibMap: [], fibChunked: [], fibSerial: [] };
     const progress = new Progress('map', params.runs);
     for (let run = 0; run < params.runs; run++) {
-      const module = await hot(fileURLToPath(new URL('./fixtures/work.js', import.meta.url)), {
-        threads: THREADS,
-        standbyDelay: 0,
-        cacheDir: `${dir}/.hotworker`,
-      });
+      const open = (options) =>
+        hot(fileURLToPath(new URL('./fixtures/work.js', import.meta.url)), {
+          threads: THREADS,
+          standbyDelay: 0,
+          cacheDir: `${dir}/.hotworker`,
+          ...options,
+        });
+      const module = await open({});
       // One call per input as a task of its own (the issue's "one task per item"): calls that
       // wait together would otherwise travel in batches (src/coalesce.ts), measured apart.
-      const solo = await hot(fileURLToPath(new URL('./fixtures/work.js', import.meta.url)), {
-        threads: THREADS,
-        standbyDelay: 0,
-        coalesce: false,
-        cacheDir: `${dir}/.hotworker`,
-      });
+      const solo = await open({ coalesce: false });
       await steady(module);
       await steady(solo);
       const pool = new Piscina({

@@ -147,19 +147,12 @@ function route(task: PlainCall | CallTask): unknown {
   if (isPlainCall(task)) return callPlain(task);
   if (task.fn === PING) return threadId;
   if (isHookTask(task)) return runHookTask(task);
-  if (task.map !== undefined) {
-    const fn = functions.get(task.fn);
-    if (fn === undefined) throw missing(task.fn);
-    return runChunk(fn, task.args, task.map);
-  }
-  if (task.batch !== undefined) {
-    const fn = functions.get(task.fn);
-    if (fn === undefined) throw missing(task.fn);
-    return runBatch(fn, task.args as readonly (readonly unknown[])[], task.batch);
-  }
+  // A stream runs a generator, which `functions` does not hold; map chunks and batches carry no channels.
   if (task.callbacks !== undefined || task.stream !== undefined) return dispatchWithChannels(task);
   const fn = functions.get(task.fn);
   if (fn === undefined) throw missing(task.fn);
+  if (task.map !== undefined) return runChunk(fn, task.args, task.map);
+  if (task.batch !== undefined) return runBatch(fn, task.args as readonly (readonly unknown[])[], task.batch);
   return call(fn, task.args);
 }
 
