@@ -3,12 +3,19 @@
  *
  * On this kind of machine (a 2-vCPU VM) one call's latency is mostly the cost of waking the
  * other thread, and that depends several-fold on where the OS placed it: the caller's CPU or
- * the other one. So: contenders alternate in blocks of 50 calls (lib/interleave.js), every run
- * opens fresh pools (placement is re-drawn), and the figure is the median of the runs.
- * Two more passes fix placement (lib/placement.js): every thread on one CPU, where each wake is
- * a context switch and the software's own cost weighs most (the fairest view of hotworker's
- * overhead); and the caller on one CPU with every worker on the other, where each wake crosses
- * CPUs. An unpinned call is one or the other, drawn by the OS.
+ * the other one. Three passes:
+ *
+ * - Unpinned, each contender alone in the process, as a service runs its one pool: every run
+ *   opens, warms, times and closes each contender in turn (a new order each run), and the
+ *   figure is the median of the runs. Not side by side: with several pools open, where the OS
+ *   puts each pool's worker depends on the order they were warmed in, not on the pool (see
+ *   {@link measureAlone}).
+ * - Every thread on one CPU, where each wake is a context switch and the software's own cost
+ *   weighs most (the fairest view of hotworker's overhead), and the caller on one CPU with every
+ *   worker on the other, where each wake crosses CPUs (lib/placement.js). With placement fixed,
+ *   the contenders run side by side, alternating in blocks of 50 calls (lib/interleave.js), so
+ *   that a burst of load from another process falls on all of them alike; every run opens fresh
+ *   pools.
  */
 import { ratioBars } from './lib/chart.js';
 import {
@@ -24,7 +31,7 @@ import {
   threaded,
 } from './lib/contenders.js';
 import { ratio, spread } from './lib/format.js';
-import { interleavedRuns } from './lib/interleave.js';
+import { interleavedRuns, shuffled } from './lib/interleave.js';
 import { addPlacedPasses, PLACEMENTS, placementOf, placeThreads } from './lib/placement.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
@@ -40,9 +47,11 @@ export default defineScenario(import.meta.url, {
   async run({ quick, scratch }) {
     const placement = placementOf();
     const params = {
-      // Unpinned, each run re-draws where the OS puts every thread (a 2–3× effect): more draws, a steadier median.
       runs: quick ? 1 : 15,
-      rounds: quick ? 3 : 24,
+      // Blocks of calls per contender and run. Alone, a contender's run has no others' blocks to
+      // share the moment's load with, and another tenant's burst spans several blocks: longer
+      // runs average more of them out.
+      rounds: quick ? 3 : placement ? 24 : 60,
       callsPerBlock: 50,
       /** Per thread: every run opens fresh pools, whose threads start with cold code (see warmUp). */
       warmupCallsPerThread: quick ? 300 : 5_000,
@@ -51,13 +60,16 @@ export default defineScenario(import.meta.url, {
     // The module option atomics: 'sync' too, against piscina's defaults (the same wait).
     const contenders = [direct, ...threaded, hotworkerSync];
     const progress = new Progress(
-      placement ? `call overhead, ${PLACEMENTS[placement]}` : 'call overhead',
-      params.threads.length * params.runs * params.rounds,
+      placement ? `call overhead, ${PLACEMENTS[placement]}` : 'call overhead, each contender alone',
+      // Side by side, a tick per round of all contenders; alone, a tick per contender measured.
+      params.threads.length * params.runs * (placement ? params.rounds : contenders.length),
     );
     const result = { params, tables: [], targets: [], charts: [], data: { perCall: {}, chartRows: [] } };
     const hung = new Set();
     for (const threads of params.threads) {
-      const group = placement ? `${threads} thread, ${PLACEMENTS[placement]}` : `${threads} thread${threads > 1 ? 's' : ''}`;
+      const group = placement
+        ? `${threads} thread, ${PLACEMENTS[placement]}`
+        : `${threads} thread${threads > 1 ? 's' : ''}, unpinned, each pool alone in the process`;
       const totals = await measure(contenders, threads, params, { dir: scratch(), progress, hung });
       report(result, contenders, totals, group, params);
     }
@@ -87,8 +99,18 @@ export default defineScenario(import.meta.url, {
 });
 
 /** Per contender: total wall and CPU milliseconds of each run, over `rounds × callsPerBlock` calls. */
-async function measure(contenders, threads, params, { dir, progress, hung }) {
-  const totals = new Map(contenders.map((c) => [c.name, { wallMs: [], cpuMs: [], callerCpuMs: [] }]));
+function measure(contenders, threads, params, context) {
+  return placementOf() === undefined
+    ? measureAlone(contenders, threads, params, context)
+    : measureSideBySide(contenders, threads, params, context);
+}
+
+/**
+ * With placement fixed: every run opens all contenders, warms each, then times them in
+ * alternating blocks, so that the moment's load falls on all of them alike.
+ */
+async function measureSideBySide(contenders, threads, params, { dir, progress, hung }) {
+  const totals = emptyTotals(contenders);
   for (let run = 0; run < params.runs; run++) {
     const open = await openAll(contenders, threads, run, dir);
     for (const { handle } of open) await warmUp(handle, params.warmupCallsPerThread * threads);
@@ -98,11 +120,51 @@ async function measure(contenders, threads, params, { dir, progress, hung }) {
       { runs: 1, rounds: params.rounds, firstRotation: run, onRound: () => progress.tick() },
     );
     for (const name of await closeAll(open)) hung.add(name);
-    for (const [name, figures] of one) {
-      for (const key of ['wallMs', 'cpuMs', 'callerCpuMs']) totals.get(name)[key].push(...figures[key]);
+    addRun(totals, one);
+  }
+  return totals;
+}
+
+/**
+ * Unpinned: every run opens, warms, times and closes each contender on its own, in an order
+ * drawn afresh each run. Side by side, the pools' placement is the bench's doing: where the OS
+ * puts a pool's worker follows the order the pools were warmed in. With piscina's defaults and
+ * hotworker's `call('noop')` and `atomics: 'sync'` contenders open together, 1 thread, 40 runs
+ * (issue 9), the pool warmed last answered in 64–99 µs a call in every run (its worker on the
+ * other CPU), whichever pool it was, and the other two in 21–39 µs in 71 of 80; warmed in
+ * alternating blocks instead, each pool drew either CPU at random (the caller's in 11–16 runs of
+ * 40), and a run's ratio to piscina's defaults spread 0.24–4.0×. A pool alone in its process, as a service runs one, had its worker on the
+ * other CPU in 249 of 252 runs (1 thread; under 40 µs a call counted as the caller's CPU): so
+ * measured, each contender meets the placement a service meets.
+ */
+async function measureAlone(contenders, threads, params, { dir, progress, hung }) {
+  const totals = emptyTotals(contenders);
+  for (let run = 0; run < params.runs; run++) {
+    for (const contender of shuffled(contenders, run)) {
+      const open = await openAll([contender], threads, run, dir);
+      const [{ handle }] = open;
+      await warmUp(handle, params.warmupCallsPerThread * threads);
+      const one = await interleavedRuns([{ name: contender.name, block: () => sequential(handle, params.callsPerBlock) }], {
+        runs: 1,
+        rounds: params.rounds,
+      });
+      for (const name of await closeAll(open)) hung.add(name);
+      addRun(totals, one);
+      progress.tick();
     }
   }
   return totals;
+}
+
+function emptyTotals(contenders) {
+  return new Map(contenders.map((c) => [c.name, { wallMs: [], cpuMs: [], callerCpuMs: [] }]));
+}
+
+/** Appends one run's figures (from {@link interleavedRuns}) to `totals`. */
+function addRun(totals, one) {
+  for (const [name, figures] of one) {
+    for (const key of ['wallMs', 'cpuMs', 'callerCpuMs']) totals.get(name)[key].push(...figures[key]);
+  }
 }
 
 function report(result, contenders, totals, group, params) {

@@ -2,9 +2,11 @@
  * Where a scenario's threads run. On a 2-vCPU VM one sequential call's latency depends
  * several-fold on where the OS put the worker: on the caller's CPU a wake is a context switch
  * (~30 µs a call here), on the other CPU it is an interrupt to a vCPU that may be halted
- * (~80–100 µs). A thread tends to stay where it was first put, so two contenders measured side
- * by side, unpinned, can differ by 2× for that alone. A scenario that compares the software's
- * own cost runs again in a child process with placement fixed, once per regime:
+ * (~80–100 µs). With several pools open in one process, unpinned, where each pool's worker runs
+ * follows the order the pools were warmed in (the one warmed last on the other CPU, in scenario
+ * 1's measurement), so two contenders side by side can differ by 2× for that alone. A scenario
+ * that compares the software's own cost runs again in a child process with placement fixed,
+ * once per regime:
  *
  * - `same`: every thread pinned to CPU 0 (`taskset -c 0`): each wake is a context switch, and
  *   the software's own cost weighs most.
