@@ -34,7 +34,16 @@ export function ratioBars({ title, rows, target, axisTitle, better = 'lower', no
     ...base,
     title: { text: title, subtitle: `${better} is better; whiskers: min–max over runs; dashed: target${note ? `; ${note}` : ''}` },
     data: { values: rows },
-    facet: { row: { field: 'group', type: 'nominal', title: null, sort: [...new Set(rows.map((row) => row.group))] } },
+    facet: {
+      row: {
+        field: 'group',
+        type: 'nominal',
+        title: null,
+        sort: [...new Set(rows.map((row) => row.group))],
+        // Above each panel, left-aligned: a group's name (a placement, say) is longer than a panel is tall.
+        header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold', labelLimit: 0 },
+      },
+    },
     spec: {
       width: 420,
       height: { step: 18 },
