@@ -133,9 +133,10 @@ async function measureSideBySide(contenders, threads, params, { dir, progress, h
  * (issue 9), the pool warmed last answered in 64–99 µs a call in every run (its worker on the
  * other CPU), whichever pool it was, and the other two in 21–39 µs in 71 of 80; warmed in
  * alternating blocks instead, each pool drew either CPU at random (the caller's in 11–16 runs of
- * 40), and a run's ratio to piscina's defaults spread 0.24–4.0×. A pool alone in its process, as a service runs one, had its worker on the
- * other CPU in 249 of 252 runs (1 thread; under 40 µs a call counted as the caller's CPU): so
- * measured, each contender meets the placement a service meets.
+ * 40), and a run's ratio to piscina's defaults spread 0.24–4.0×. A pool alone in its process,
+ * as a service runs one, had its worker on the other CPU in 249 of 252 runs (1 thread; under
+ * 40 µs a call counted as the caller's CPU): so measured, each contender meets the placement a
+ * service meets.
  */
 async function measureAlone(contenders, threads, params, { dir, progress, hung }) {
   const totals = emptyTotals(contenders);
