@@ -10,17 +10,19 @@
  * on a pool handed over like the canary's, with no routing, so it tells the cost of that pool
  * apart from the cost of routing and observing calls.
  *
- * Unpinned, each module's thread lands on the caller's CPU or the other one and tends to stay
- * there, which alone makes one module's calls 2× another's (the restarted module, which does
- * no routing at all, measured 1.95–2.16× in three full runs). So the figure is taken twice more
- * with placement fixed (lib/placement.js): every thread on one CPU, and the caller on one CPU
- * with every worker on the other. The unpinned table stays, for what a user would see.
+ * Unpinned, each module is timed alone in the process, as a service runs it (as in scenario 1,
+ * and for the same reason): side by side, where the OS put each module's thread followed the
+ * order the modules were warmed in, which alone made one module's calls 2× another's (the
+ * restarted module, which does no routing at all, measured 1.95–2.16× the plain one in three
+ * full runs). The target is taken in two more passes, side by side with placement fixed
+ * (lib/placement.js), where the moment's load falls on every module alike: every thread on one
+ * CPU, and the caller on one CPU with every worker on the other.
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hot } from 'hotworker';
 import { ratio, spread } from './lib/format.js';
-import { interleavedRuns } from './lib/interleave.js';
+import { interleavedRuns, shuffled } from './lib/interleave.js';
 import { addPlacedPasses, PLACEMENTS, placementOf, placeThreads } from './lib/placement.js';
 import { Progress } from './lib/progress.js';
 import { defineScenario } from './lib/scenario.js';
@@ -35,40 +37,26 @@ export default defineScenario(import.meta.url, {
   title: 'Routing overhead during a canary vs a plain call',
   async run({ quick, scratch }) {
     const placement = placementOf();
-    const params = { runs: quick ? 2 : 7, rounds: quick ? 6 : 24, callsPerBlock: 50, warmupCalls: quick ? 300 : 1_000 };
-    const progress = new Progress(placement ? `canary routing, ${PLACEMENTS[placement]}` : 'canary routing', params.runs * params.rounds);
+    const params = {
+      runs: quick ? 2 : 7,
+      // Blocks per module and run: alone, longer runs, as in scenario 1 (another tenant's burst spans several blocks).
+      rounds: quick ? 6 : placement ? 24 : 60,
+      callsPerBlock: 50,
+      warmupCalls: quick ? 300 : 1_000,
+    };
     const contenders = [
       { name: 'plain', label: 'plain call', share: undefined },
       { name: 'canary-100', label: 'canary step at 100%', share: 100 },
       { name: 'canary-50', label: 'canary step at 50%', share: 50 },
       { name: 'restarted', label: 'restarted, no canary', share: undefined, restart: true },
     ];
-    const totals = new Map(contenders.map((c) => [c.name, []]));
-    const callerCpu = new Map(contenders.map((c) => [c.name, []]));
-    for (let run = 0; run < params.runs; run++) {
-      const dir = scratch();
-      const open = [];
-      for (const contender of contenders) open.push({ contender, ...(await openOne(contender, dir)) });
-      // A canary's new version runs on the standby threads, and none boots until the canary ends;
-      // the other modules are measured once theirs are booted (lib/steady.js), waited for together.
-      await Promise.all(open.filter(({ canary }) => canary === undefined).map(({ module }) => steady(module)));
-      for (const { module } of open) for (let i = 0; i < params.warmupCalls; i++) await module.api.noop(i);
-      placeThreads();
-      const one = await interleavedRuns(
-        open.map(({ contender, module }) => ({ name: contender.name, block: () => sequential(module, params.callsPerBlock) })),
-        { runs: 1, rounds: params.rounds, firstRotation: run, onRound: () => progress.tick() },
-      );
-      for (const { contender, module, canary } of open) {
-        if (contender.share !== undefined && module.rollout?.kind !== 'canary')
-          throw new Error(`${contender.label}: the canary ended early`);
-        await module.close();
-        await canary?.catch(() => undefined);
-      }
-      for (const [name, figures] of one) {
-        totals.get(name).push(...figures.wallMs);
-        callerCpu.get(name).push(...figures.callerCpuMs);
-      }
-    }
+    const progress = new Progress(
+      placement ? `canary routing, ${PLACEMENTS[placement]}` : 'canary routing, each module alone',
+      // Side by side, a tick per round of all modules; alone, a tick per module measured.
+      params.runs * (placement ? params.rounds : contenders.length),
+    );
+    const measure = placement === undefined ? measureAlone : measureSideBySide;
+    const { totals, callerCpu } = await measure(contenders, params, { scratch, progress });
     progress.done();
     const calls = params.rounds * params.callsPerBlock;
     const perCall = (values) => values.map((total) => (total * 1000) / calls);
@@ -82,7 +70,7 @@ export default defineScenario(import.meta.url, {
       ratio(pairedRatio(perCall(callerCpu.get(c.name)), baseCpu)),
     ]);
     const figure = pairedRatio(perCall(totals.get('canary-100')), base);
-    const where = placement ? `, ${PLACEMENTS[placement]}` : ', unpinned';
+    const where = placement ? `, ${PLACEMENTS[placement]}` : ', unpinned, each module alone in the process';
     const result = {
       params,
       tables: [
@@ -96,13 +84,12 @@ export default defineScenario(import.meta.url, {
             ...(placement
               ? []
               : [
-                  'unpinned, where each module’s thread landed (the caller’s CPU or the other) weighs more than routing: the target is taken in the two passes below',
+                  'the target is taken in the two passes below, side by side, where the moment’s load falls on every module alike',
                 ]),
           ],
         },
       ],
-      // Unpinned, the figure measures thread placement (see the top of this file); with placement
-      // fixed it measures routing.
+      // With placement fixed the modules run side by side (see the top of this file).
       targets: placement
         ? [
             {
@@ -121,6 +108,74 @@ export default defineScenario(import.meta.url, {
     return result;
   },
 });
+
+/**
+ * With placement fixed: every run opens all four modules, warms each, then times them in
+ * alternating blocks.
+ * @returns per module, `wallMs` and `callerCpuMs` totals, one per run
+ */
+async function measureSideBySide(contenders, params, { scratch, progress }) {
+  const figures = emptyFigures(contenders);
+  for (let run = 0; run < params.runs; run++) {
+    const dir = scratch();
+    const open = [];
+    for (const contender of contenders) open.push({ contender, ...(await openOne(contender, dir)) });
+    // A canary's new version runs on the standby threads, and none boots until the canary ends;
+    // the other modules are measured once theirs are booted (lib/steady.js), waited for together.
+    await Promise.all(open.filter(({ canary }) => canary === undefined).map(({ module }) => steady(module)));
+    for (const { module } of open) await warmUp(module, params.warmupCalls);
+    placeThreads();
+    const one = await interleavedRuns(
+      open.map(({ contender, module }) => ({ name: contender.name, block: () => sequential(module, params.callsPerBlock) })),
+      { runs: 1, rounds: params.rounds, firstRotation: run, onRound: () => progress.tick() },
+    );
+    for (const opened of open) await closeOne(opened);
+    addRun(figures, one);
+  }
+  return figures;
+}
+
+/** Unpinned: every run opens, warms, times and closes each module on its own, in an order drawn afresh each run. */
+async function measureAlone(contenders, params, { scratch, progress }) {
+  const figures = emptyFigures(contenders);
+  for (let run = 0; run < params.runs; run++) {
+    for (const contender of shuffled(contenders, run)) {
+      const opened = { contender, ...(await openOne(contender, scratch())) };
+      if (opened.canary === undefined) await steady(opened.module);
+      await warmUp(opened.module, params.warmupCalls);
+      const one = await interleavedRuns([{ name: contender.name, block: () => sequential(opened.module, params.callsPerBlock) }], {
+        runs: 1,
+        rounds: params.rounds,
+      });
+      await closeOne(opened);
+      addRun(figures, one);
+      progress.tick();
+    }
+  }
+  return figures;
+}
+
+function emptyFigures(contenders) {
+  return { totals: new Map(contenders.map((c) => [c.name, []])), callerCpu: new Map(contenders.map((c) => [c.name, []])) };
+}
+
+function addRun({ totals, callerCpu }, one) {
+  for (const [name, figures] of one) {
+    totals.get(name).push(...figures.wallMs);
+    callerCpu.get(name).push(...figures.callerCpuMs);
+  }
+}
+
+/** Closes a module, after checking that a canary's step lasted the whole measurement. */
+async function closeOne({ contender, module, canary }) {
+  if (contender.share !== undefined && module.rollout?.kind !== 'canary') throw new Error(`${contender.label}: the canary ended early`);
+  await module.close();
+  await canary?.catch(() => undefined);
+}
+
+async function warmUp(module, calls) {
+  for (let i = 0; i < calls; i++) await module.api.noop(i);
+}
 
 async function openOne(contender, dir) {
   const module = await hot(work, { threads: 1, standbyDelay: 0, cacheDir: join(dir, '.hotworker') });
