@@ -83,9 +83,7 @@ export default defineScenario(import.meta.url, {
             'restarted: a new version on a handed-over pool like the canary’s, but no routing: the canary’s figure minus this one is what routing costs',
             ...(placement
               ? []
-              : [
-                  'the target is taken in the two passes below, side by side, where the moment’s load falls on every module alike',
-                ]),
+              : ['the target is taken in the two passes below, side by side, where the moment’s load falls on every module alike']),
           ],
         },
       ],
