@@ -121,7 +121,7 @@ async function measureSideBySide(contenders, params, { scratch, progress }) {
     // A canary's new version runs on the standby threads, and none boots until the canary ends;
     // the other modules are measured once theirs are booted (lib/steady.js), waited for together.
     await Promise.all(open.filter(({ canary }) => canary === undefined).map(({ module }) => steady(module)));
-    for (const { module } of open) await warmUp(module, params.warmupCalls);
+    for (const { module } of open) await sequential(module, params.warmupCalls);
     placeThreads();
     const one = await interleavedRuns(
       open.map(({ contender, module }) => ({ name: contender.name, block: () => sequential(module, params.callsPerBlock) })),
@@ -140,7 +140,7 @@ async function measureAlone(contenders, params, { scratch, progress }) {
     for (const contender of shuffled(contenders, run)) {
       const opened = { contender, ...(await openOne(contender, scratch())) };
       if (opened.canary === undefined) await steady(opened.module);
-      await warmUp(opened.module, params.warmupCalls);
+      await sequential(opened.module, params.warmupCalls);
       const one = await interleavedRuns([{ name: contender.name, block: () => sequential(opened.module, params.callsPerBlock) }], {
         runs: 1,
         rounds: params.rounds,
@@ -169,10 +169,6 @@ async function closeOne({ contender, module, canary }) {
   if (contender.share !== undefined && module.rollout?.kind !== 'canary') throw new Error(`${contender.label}: the canary ended early`);
   await module.close();
   await canary?.catch(() => undefined);
-}
-
-async function warmUp(module, calls) {
-  for (let i = 0; i < calls; i++) await module.api.noop(i);
 }
 
 async function openOne(contender, dir) {
