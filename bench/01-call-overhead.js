@@ -70,6 +70,7 @@ export default defineScenario(import.meta.url, {
       const group = placement
         ? `${threads} thread, ${PLACEMENTS[placement]}`
         : `${threads} thread${threads > 1 ? 's' : ''}, unpinned, each pool alone in the process`;
+      const measure = placement === undefined ? measureAlone : measureSideBySide;
       const totals = await measure(contenders, threads, params, { dir: scratch(), progress, hung });
       report(result, contenders, totals, group, params);
     }
@@ -98,16 +99,10 @@ export default defineScenario(import.meta.url, {
   },
 });
 
-/** Per contender: total wall and CPU milliseconds of each run, over `rounds × callsPerBlock` calls. */
-function measure(contenders, threads, params, context) {
-  return placementOf() === undefined
-    ? measureAlone(contenders, threads, params, context)
-    : measureSideBySide(contenders, threads, params, context);
-}
-
 /**
  * With placement fixed: every run opens all contenders, warms each, then times them in
  * alternating blocks, so that the moment's load falls on all of them alike.
+ * @returns per contender, total wall and CPU milliseconds of each run, over `rounds × callsPerBlock` calls
  */
 async function measureSideBySide(contenders, threads, params, { dir, progress, hung }) {
   const totals = emptyTotals(contenders);
